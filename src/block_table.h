@@ -1,0 +1,41 @@
+/* block_table.h: the heap blocks libretain tracks one by one: every large
+ * block (>= RETAIN_MIN_SIZE), and the sampled (or, in exact mode, all) small
+ * ones.  Keyed by address.
+ *
+ * free() asks "is this block tracked?" for every block, so that question is
+ * answered without a lock: 64 shards, each an open-addressing array read
+ * under a sequence counter (a seqlock) and written under the shard's mutex. */
+#ifndef RETAIN_BLOCK_TABLE_H
+#define RETAIN_BLOCK_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct site;
+struct watch;
+
+struct block {
+    uintptr_t addr;             /* 0 marks an empty slot */
+    uint64_t size;              /* bytes requested */
+    struct site *site;
+    uint32_t weight;            /* allocations this sample stands for (1 when exact) */
+    uint32_t birth_ms;          /* since profiler start */
+    struct watch *watch;        /* retention watch of a large block, or NULL */
+};
+
+void block_table_init(void);
+/* Returns 0, or -1 when the table cannot grow (the block is then untracked). */
+int block_insert(const struct block *b);
+/* Removes the block at addr; returns 1 and a copy in *out if it was tracked. */
+int block_remove(uintptr_t addr, struct block *out);
+/* Calls fn for every tracked block while holding its shard's lock: fn must
+ * be quick and must not allocate through the wrappers. */
+void block_table_foreach(void (*fn)(const struct block *, void *), void *arg);
+size_t block_table_count(void);
+size_t block_table_bytes(void);
+
+void block_table_lock_all(void);
+void block_table_unlock_all(void);
+void block_table_after_fork_child(void);
+
+#endif

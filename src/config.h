@@ -1,0 +1,37 @@
+/* config.h: the RETAIN_* environment variables (DESIGN §5), parsed once. */
+#ifndef RETAIN_CONFIG_H
+#define RETAIN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct retain_config {
+    char output[512];          /* RETAIN_OUTPUT, "%p" not yet expanded */
+    int signal;                /* RETAIN_SIGNAL: signal number, 0 = off */
+    unsigned report_interval_s;/* RETAIN_REPORT_INTERVAL: 0 = no periodic reports */
+    size_t min_size;           /* RETAIN_MIN_SIZE: smallest watched block */
+    unsigned min_age_ms;       /* RETAIN_MIN_AGE */
+    double drop;               /* RETAIN_DROP: flag when occupancy <= drop * peak */
+    unsigned interval_ms;      /* RETAIN_INTERVAL: between occupancy samples */
+    unsigned depth;            /* RETAIN_DEPTH: frames kept per call site */
+    size_t sample_bytes;       /* RETAIN_SAMPLE: mean bytes between samples, 0 = exact */
+    int quiet;                 /* RETAIN_QUIET */
+};
+
+#define RETAIN_MAX_DEPTH 64
+
+extern struct retain_config retain_config;
+
+/* Reads the environment into retain_config.  Each bad value gets one line on
+ * stderr and leaves that variable at its default.  Async-signal-safe enough
+ * to run inside the first malloc: no allocation, no stdio. */
+void config_load(void);
+
+/* Parsers, exposed for tests and for the signal name in reports. */
+int config_parse_size(const char *s, size_t *out);
+int config_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int config_parse_fraction(const char *s, double *out);
+int config_parse_signal(const char *s, int *out);
+const char *config_signal_name(int sig);
+
+#endif

@@ -1,0 +1,366 @@
+/* interpose.c: the malloc family, as seen by the program.
+ *
+ * Every wrapper forwards to the real allocator and then records what
+ * happened.  The path for an untracked block is: one thread-local lookup,
+ * counter updates, one malloc_usable_size call and, on free, one lock-free
+ * probe of the block table.  Stacks are captured only for blocks that are
+ * tracked: every large block, and small ones picked by byte sampling (or all
+ * of them in exact mode, RETAIN_SAMPLE=0).
+ *
+ * Recursion: while the profiler itself runs on a thread (retain_guard), any
+ * allocation it causes (libunwind, libdw, stdio) passes straight through. */
+#include "block_table.h"
+#include "clock.h"
+#include "config.h"
+#include "profiler.h"
+#include "real_alloc.h"
+#include "retention.h"
+#include "site_table.h"
+#include "thread_state.h"
+#include "unwind.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- entering and leaving the profiler ---------------------------------- */
+
+static inline struct thread_state *enter(void)
+{
+    if (unlikely(retain_guard) || unlikely(!__atomic_load_n(&profiler.ready, __ATOMIC_RELAXED)))
+        return NULL;
+    retain_guard = 1;
+    struct thread_state *ts = thread_state_get();
+    if (unlikely(!ts))
+        retain_guard = 0;
+    return ts;
+}
+
+static inline void leave(void)
+{
+    retain_guard = 0;
+}
+
+static inline int ensure_real(void)
+{
+    return likely(real.malloc != NULL) || real_alloc_resolve();
+}
+
+/* ---- sampling ----------------------------------------------------------- */
+
+static uint64_t rng_next(struct thread_state *ts)
+{
+    uint64_t x = ts->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return ts->rng = x;
+}
+
+/* Gaps between sampled bytes are exponential with mean RETAIN_SAMPLE, so an
+ * allocation of n bytes is sampled with probability 1 - exp(-n/T) whatever
+ * the pattern of sizes around it (tcmalloc's scheme). */
+static int64_t next_gap(struct thread_state *ts)
+{
+    double u = ((rng_next(ts) >> 11) + 1) * (1.0 / 9007199254740993.0);
+    double g = -log(u) * (double)retain_config.sample_bytes;
+    return g < 1 ? 1 : (int64_t)g;
+}
+
+static uint32_t sample_weight(size_t n)
+{
+    double p = 1.0 - exp(-(double)n / (double)retain_config.sample_bytes);
+    double w = p > 0 ? 1.0 / p : 4e9;
+    return w >= 4e9 ? 4000000000u : (uint32_t)(w + 0.5);
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+static void track(void *p, size_t n, uint32_t weight)
+{
+    uintptr_t ips[RETAIN_MAX_DEPTH];
+    int depth = unwind_capture(ips, (int)retain_config.depth);
+    struct block b;
+    b.addr = (uintptr_t)p;
+    b.size = n;
+    b.site = site_intern(ips, depth);
+    b.weight = weight;
+    b.birth_ms = profiler_now_ms(clock_now_ns());
+    b.watch = n >= retain_config.min_size ? retention_watch(&b) : NULL;
+    if (block_insert(&b) < 0) {
+        if (b.watch)
+            retention_unwatch(b.watch, 0);
+        return;
+    }
+    if (b.site)
+        site_account_alloc(b.site, weight, (uint64_t)n * weight);
+}
+
+static void note_alloc(struct thread_state *ts, void *p, size_t n)
+{
+    size_t usable = real.malloc_usable_size(p);
+    ts->c.allocations++;
+    ts->c.bytes_allocated += usable;
+    ts->unflushed += (int64_t)usable;
+
+    if (n >= retain_config.min_size) {
+        track(p, n, 1);
+        live_gauge_flush(ts);
+        return;
+    }
+    if (retain_config.sample_bytes == 0) {
+        track(p, n, 1);
+    } else if ((ts->sample_left -= (int64_t)n) <= 0) {
+        ts->sample_left = next_gap(ts);
+        track(p, n, sample_weight(n));
+    }
+    if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+        live_gauge_flush(ts);
+}
+
+/* Called before the block goes back to the allocator: once freed, its
+ * address may be handed to another thread and tracked again. */
+static void note_free(struct thread_state *ts, void *p, int reallocated)
+{
+    size_t usable = real.malloc_usable_size(p);
+    ts->c.frees++;
+    ts->c.bytes_freed += usable;
+    ts->unflushed -= (int64_t)usable;
+    struct block b;
+    if (block_remove((uintptr_t)p, &b)) {
+        if (b.site)
+            site_account_free(b.site, b.weight, b.size * b.weight);
+        if (b.watch)
+            retention_unwatch(b.watch, reallocated);
+        if (b.size >= retain_config.min_size)
+            live_gauge_flush(ts);
+    }
+    if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+        live_gauge_flush(ts);
+}
+
+/* ---- the wrappers ------------------------------------------------------- */
+
+EXPORT void *malloc(size_t n)
+{
+    if (unlikely(!ensure_real()))
+        return bootstrap_alloc(n, 16);
+    struct thread_state *ts = enter();
+    if (!ts)
+        return real.malloc(n);
+    void *p = real.malloc(n);
+    if (p)
+        note_alloc(ts, p, n);
+    leave();
+    return p;
+}
+
+EXPORT void *calloc(size_t n, size_t m)
+{
+    if (unlikely(!ensure_real())) {
+        size_t total;
+        if (__builtin_mul_overflow(n, m, &total)) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        return bootstrap_alloc(total, 16);   /* static memory is zeroed */
+    }
+    struct thread_state *ts = enter();
+    if (!ts)
+        return real.calloc(n, m);
+    void *p = real.calloc(n, m);
+    if (p)
+        note_alloc(ts, p, n * m);       /* cannot overflow: calloc succeeded */
+    leave();
+    return p;
+}
+
+EXPORT void free(void *p)
+{
+    if (!p || unlikely(bootstrap_owns(p)))
+        return;
+    if (unlikely(!ensure_real()))
+        return;                         /* cannot happen: p came from somewhere */
+    struct thread_state *ts = enter();
+    if (!ts) {
+        real.free(p);
+        return;
+    }
+    note_free(ts, p, 0);
+    real.free(p);
+    leave();
+}
+
+static void *realloc_tracked(void *p, size_t n)
+{
+    if (!p)
+        return malloc(n);
+    if (unlikely(bootstrap_owns(p))) {
+        void *q = malloc(n);
+        if (q) {
+            size_t old = bootstrap_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+        return q;
+    }
+    struct thread_state *ts = enter();
+    if (!ts)
+        return real.realloc(p, n);
+    /* Untrack first: realloc may free p, and another thread may then get
+     * the same address. */
+    size_t old_usable = real.malloc_usable_size(p);
+    struct block old;
+    int was_tracked = block_remove((uintptr_t)p, &old);
+    void *q = real.realloc(p, n);
+    if (!q && n != 0) {
+        /* Failed: p is untouched and still the program's. */
+        if (was_tracked && block_insert(&old) < 0 && old.watch)
+            retention_unwatch(old.watch, 0);
+        leave();
+        return NULL;
+    }
+    ts->c.frees++;
+    ts->c.bytes_freed += old_usable;
+    ts->unflushed -= (int64_t)old_usable;
+    if (was_tracked) {
+        if (old.site)
+            site_account_free(old.site, old.weight, old.size * old.weight);
+        if (old.watch)
+            retention_unwatch(old.watch, 1);
+    }
+    if (q)
+        note_alloc(ts, q, n);
+    else if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+        live_gauge_flush(ts);
+    leave();
+    return q;
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+    if (unlikely(!ensure_real())) {
+        void *q = bootstrap_alloc(n, 16);
+        if (q && p) {
+            size_t old = bootstrap_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+        return q;
+    }
+    return realloc_tracked(p, n);
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, m, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+/* The aligned variants share one path: forward, then record. */
+static void *aligned_done(void *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    struct thread_state *ts = enter();
+    if (ts) {
+        note_alloc(ts, p, n);
+        leave();
+    }
+    return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (unlikely(!ensure_real())) {
+        if (align < sizeof(void *) || (align & (align - 1)))
+            return EINVAL;
+        void *p = bootstrap_alloc(n, align);
+        if (!p)
+            return ENOMEM;
+        *out = p;
+        return 0;
+    }
+    void *p;
+    int rc = real.posix_memalign(&p, align, n);
+    if (rc == 0)
+        *out = aligned_done(p, n);
+    return rc;
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+    if (unlikely(!ensure_real()))
+        return bootstrap_alloc(n, align);
+    return aligned_done(real.memalign(align, n), n);
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+    if (unlikely(!ensure_real()))
+        return bootstrap_alloc(n, align);
+    void *p = real.aligned_alloc ? real.aligned_alloc(align, n) : real.memalign(align, n);
+    return aligned_done(p, n);
+}
+
+EXPORT void *valloc(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (unlikely(!ensure_real()))
+        return bootstrap_alloc(n, page);
+    void *p = real.valloc ? real.valloc(n) : real.memalign(page, n);
+    return aligned_done(p, n);
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t rounded = (n + page - 1) & ~(page - 1);
+    if (rounded < n) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (rounded == 0)
+        rounded = page;
+    if (unlikely(!ensure_real()))
+        return bootstrap_alloc(rounded, page);
+    void *p = real.pvalloc ? real.pvalloc(n) : real.memalign(page, rounded);
+    return aligned_done(p, rounded);
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+    if (!p)
+        return 0;
+    if (unlikely(bootstrap_owns(p)))
+        return bootstrap_size(p);
+    if (unlikely(!ensure_real()))
+        return 0;
+    return real.malloc_usable_size(p);
+}
+
+/* _exit skips atexit handlers and destructors; a program that ends that way
+ * still gets its report. */
+EXPORT void _exit(int status)
+{
+    profiler_finish();
+    ensure_real();
+    real.exit_now(status);
+    __builtin_unreachable();
+}
+
+EXPORT void _Exit(int status)
+{
+    profiler_finish();
+    ensure_real();
+    real.Exit_now(status);
+    __builtin_unreachable();
+}

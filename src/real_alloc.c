@@ -1,0 +1,92 @@
+/* real_alloc.c: finding the next allocator with dlsym(RTLD_NEXT).
+ *
+ * dlsym itself may call calloc/malloc (for its error buffer), which lands
+ * back in our wrappers before `real` is filled in.  Those few allocations
+ * come from a static arena and are never returned to the real allocator. */
+#include "real_alloc.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+struct real_alloc real;
+
+static __thread int resolving;
+static int resolved;           /* 0 no, 1 done */
+
+static _Alignas(64) unsigned char arena[64 * 1024];
+static size_t arena_used;      /* bump pointer; guarded by being single-threaded early */
+
+/* Every bootstrap block is preceded by a 16-byte header with its size, so
+ * that realloc can copy it out. */
+void *bootstrap_alloc(size_t size, size_t align)
+{
+    if (align < 16)
+        align = 16;
+    size_t used = __atomic_load_n(&arena_used, __ATOMIC_RELAXED);
+    for (;;) {
+        size_t start = (used + 16 + align - 1) & ~(align - 1);
+        size_t end = start + size;
+        if (end > sizeof arena || end < start)
+            return NULL;
+        if (__atomic_compare_exchange_n(&arena_used, &used, end, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            memcpy(arena + start - 16, &size, sizeof size);
+            return arena + start;
+        }
+    }
+}
+
+int bootstrap_owns(const void *p)
+{
+    return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + sizeof arena;
+}
+
+size_t bootstrap_size(const void *p)
+{
+    size_t size;
+    memcpy(&size, (const unsigned char *)p - 16, sizeof size);
+    return size;
+}
+
+static void exit_by_syscall(int status)
+{
+    syscall(SYS_exit_group, status);
+    for (;;)
+        ;
+}
+
+#define NEXT(name) dlsym(RTLD_NEXT, name)
+
+int real_alloc_resolve(void)
+{
+    if (__atomic_load_n(&resolved, __ATOMIC_ACQUIRE))
+        return 1;
+    if (resolving)
+        return 0;
+    resolving = 1;
+    struct real_alloc r;
+    r.malloc = NEXT("malloc");
+    r.calloc = NEXT("calloc");
+    r.realloc = NEXT("realloc");
+    r.free = NEXT("free");
+    r.posix_memalign = NEXT("posix_memalign");
+    r.aligned_alloc = NEXT("aligned_alloc");
+    r.memalign = NEXT("memalign");
+    r.valloc = NEXT("valloc");
+    r.pvalloc = NEXT("pvalloc");
+    r.malloc_usable_size = NEXT("malloc_usable_size");
+    r.exit_now = NEXT("_exit");
+    r.Exit_now = NEXT("_Exit");
+    if (!r.exit_now)
+        r.exit_now = exit_by_syscall;
+    if (!r.Exit_now)
+        r.Exit_now = r.exit_now;
+    /* Another thread may have raced us here; both computed the same values. */
+    real = r;
+    resolving = 0;
+    __atomic_store_n(&resolved, 1, __ATOMIC_RELEASE);
+    return 1;
+}

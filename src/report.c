@@ -1,0 +1,273 @@
+/* report.c: taking a snapshot of the profiler's state and writing it out. */
+#include "report.h"
+#include "arena.h"
+#include "block_table.h"
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "profiler.h"
+#include "site_table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Sites written per report: the biggest by live and by peak bytes.  A large
+ * program can have hundreds of thousands; totals still count them all. */
+#define REPORT_MAX_SITES 2000
+#define REPORT_MAX_MODULES 1024
+
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static char failed_path[560];           /* last path that failed: say it once */
+
+void report_lock(void) { pthread_mutex_lock(&write_lock); }
+void report_unlock(void) { pthread_mutex_unlock(&write_lock); }
+void report_after_fork_child(void)
+{
+    pthread_mutex_init(&write_lock, NULL);
+    failed_path[0] = 0;
+}
+
+/* RETAIN_OUTPUT with %p expanded.  A fork child whose prefix has no %p adds
+ * its pid, so that parent and child never overwrite each other. */
+static void output_prefix(char *out, size_t cap)
+{
+    const char *fmt = retain_config.output;
+    size_t n = 0;
+    int had_pid = 0;
+    for (const char *p = fmt; *p && n + 24 < cap; p++) {
+        if (p[0] == '%' && p[1] == 'p') {
+            n += (size_t)snprintf(out + n, cap - n, "%d", (int)profiler.pid);
+            had_pid = 1;
+            p++;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = 0;
+    if (!had_pid && profiler.forked && n + 24 < cap)
+        snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
+}
+
+static int write_atomically(const char *path, const struct strbuf *sb)
+{
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < sb->len) {
+        ssize_t w = write(fd, sb->data + off, sb->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static char *read_cmdline(size_t *len)
+{
+    *len = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 4096;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        ssize_t r = read(fd, buf + *len, cap - *len);
+        if (r <= 0)
+            break;
+        *len += (size_t)r;
+        if (*len == cap) {
+            if (cap >= (1u << 20))
+                break;
+            char *bigger = realloc(buf, cap * 2 + 1);
+            if (!bigger)
+                break;
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    if (buf)
+        buf[*len] = 0;      /* the last argument may have been cut short */
+    return buf;
+}
+
+static int by_importance(const void *a, const void *b)
+{
+    const struct site_row *x = a, *y = b;
+    if (x->live_bytes != y->live_bytes)
+        return x->live_bytes < y->live_bytes ? 1 : -1;
+    if (x->peak_live_bytes != y->peak_live_bytes)
+        return x->peak_live_bytes < y->peak_live_bytes ? 1 : -1;
+    return x->id > y->id ? 1 : -1;
+}
+
+static int by_peak(const void *a, const void *b)
+{
+    const struct site_row *x = a, *y = b;
+    if (x->peak_live_bytes != y->peak_live_bytes)
+        return x->peak_live_bytes < y->peak_live_bytes ? 1 : -1;
+    return x->id > y->id ? 1 : -1;
+}
+
+/* Keeps the top sites by live bytes and the top by peak bytes, so that both
+ * tables of the text report are complete. */
+static void snapshot_sites(struct report *r)
+{
+    uint32_t n = site_count();
+    r->nsites_total = n;
+    r->sites = malloc((n + 1) * sizeof *r->sites);
+    if (!r->sites)
+        return;
+    int k = 0;
+    for (struct site *s = site_list(); s && k < (int)n + 1; s = s->next_all) {
+        struct site_row *row = &r->sites[k++];
+        row->site = s;
+        row->id = s->id;
+        row->allocations = __atomic_load_n(&s->allocations, __ATOMIC_RELAXED);
+        row->frees = __atomic_load_n(&s->frees, __ATOMIC_RELAXED);
+        row->live_bytes = __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
+        row->peak_live_bytes = __atomic_load_n(&s->peak_live_bytes, __ATOMIC_RELAXED);
+        if (row->peak_live_bytes < row->live_bytes)
+            row->peak_live_bytes = row->live_bytes;
+    }
+    if (k > REPORT_MAX_SITES) {
+        /* Half the room for the largest peaks, the rest by live bytes. */
+        qsort(r->sites, (size_t)k, sizeof *r->sites, by_peak);
+        qsort(r->sites + REPORT_MAX_SITES / 2, (size_t)(k - REPORT_MAX_SITES / 2),
+              sizeof *r->sites, by_importance);
+        k = REPORT_MAX_SITES;
+    }
+    qsort(r->sites, (size_t)k, sizeof *r->sites, by_importance);
+    r->nsites = k;
+}
+
+int report_stack(struct report *r, struct site *s, const struct frame **out, int max)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < s->nframes && n < max; i++) {
+        const struct frame *f;
+        int k = symbolize(r->sym, s->ips[i], &f);
+        for (int j = 0; j < k && n < max; j++)
+            out[n++] = &f[j];
+    }
+    return n;
+}
+
+static const char *reason_names[] = { "exit", "signal", "periodic" };
+
+static void summary_line(struct report *r, const char *prefix, int ok)
+{
+    uint64_t retained = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        retained += r->findings[i].retained_bytes;
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%llu allocations, peak ", (unsigned long long)r->counters.allocations);
+    sb_bytes(&sb, (double)r->peak_live_bytes);
+    sb_printf(&sb, " live; %d retained block%s", r->nfindings, r->nfindings == 1 ? "" : "s");
+    if (r->nfindings) {
+        sb_puts(&sb, " holding ");
+        sb_bytes(&sb, (double)retained);
+        sb_puts(&sb, " unused");
+    }
+    if (ok)
+        log_error("%s; report: %s.txt", sb.data ? sb.data : "", prefix);
+    else
+        log_error("%s", sb.data ? sb.data : "");
+    sb_free(&sb);
+}
+
+int report_write(enum report_reason reason)
+{
+    int saved_errno = errno;
+    retain_guard++;
+    pthread_mutex_lock(&write_lock);
+
+    struct report r;
+    memset(&r, 0, sizeof r);
+    r.reason = reason;
+    r.reason_name = reason_names[reason];
+    r.pid = (int)profiler.pid;
+    r.duration_ms = (clock_now_ns() - profiler.start_ns) / 1000000u;
+    r.command = read_cmdline(&r.command_len);
+    thread_state_totals(&r.counters);
+    live_gauge_read(&r.live_bytes, &r.peak_live_bytes);
+    /* The gauge lags by the threads' unflushed slack; the counters do not. */
+    r.live_bytes = r.counters.bytes_allocated > r.counters.bytes_freed
+                       ? r.counters.bytes_allocated - r.counters.bytes_freed : 0;
+    if (r.peak_live_bytes < r.live_bytes)
+        r.peak_live_bytes = r.live_bytes;
+    r.nfindings = retention_findings(&r.findings, reason == REPORT_EXIT);
+    snapshot_sites(&r);
+    r.modules = malloc(REPORT_MAX_MODULES * sizeof *r.modules);
+    if (r.modules)
+        r.nmodules = modules_collect(r.modules, REPORT_MAX_MODULES);
+    retention_stats(&r.sampler);
+    r.tracked_blocks = block_table_count();
+    r.profiler_bytes = arena_bytes();
+    r.sym = symbolizer_new();
+
+    char prefix[512], path[560];
+    output_prefix(prefix, sizeof prefix);
+    struct strbuf json, text;
+    sb_init(&json);
+    sb_init(&text);
+    int rc = -1;
+    if (r.sym) {
+        report_json(&r, &json);
+        report_text(&r, &text);
+        rc = 0;
+        snprintf(path, sizeof path, "%s.json", prefix);
+        if (json.failed || write_atomically(path, &json) < 0)
+            rc = -1;
+        snprintf(path, sizeof path, "%s.txt", prefix);
+        if (rc == 0 && (text.failed || write_atomically(path, &text) < 0))
+            rc = -1;
+    }
+    if (rc < 0) {
+        int e = errno;
+        if (strcmp(failed_path, path) != 0) {
+            log_error("cannot write report %s: %s", path, strerror(e));
+            snprintf(failed_path, sizeof failed_path, "%s", path);
+        }
+    }
+    if (reason == REPORT_EXIT && !retain_config.quiet)
+        summary_line(&r, prefix, rc == 0);
+
+    sb_free(&json);
+    sb_free(&text);
+    symbolizer_free(r.sym);
+    free(r.command);
+    free(r.sites);
+    free(r.findings);
+    free(r.modules);
+    pthread_mutex_unlock(&write_lock);
+    retain_guard--;
+    errno = saved_errno;
+    return rc;
+}
+
+/* retain.h: a report on demand, from the calling thread. */
+__attribute__((visibility("default"))) int retain_report_now_impl(void)
+{
+    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
+        return -1;
+    return report_write(REPORT_SIGNAL);
+}

@@ -1,0 +1,58 @@
+/* report.h: writing reports (DESIGN §4): <prefix>.json for tools and
+ * <prefix>.txt for people, each replaced atomically (temporary file, then
+ * rename) so a reader never sees half a report. */
+#ifndef RETAIN_REPORT_H
+#define RETAIN_REPORT_H
+
+#include <stdint.h>
+#include "retention.h"
+#include "symbolize.h"
+#include "strbuf.h"
+#include "thread_state.h"
+
+enum report_reason { REPORT_EXIT, REPORT_SIGNAL, REPORT_PERIODIC };
+
+/* Writes both files; returns 0 on success.  Serialised by a mutex. */
+int report_write(enum report_reason reason);
+
+void report_lock(void);
+void report_unlock(void);
+void report_after_fork_child(void);
+
+/* What the writers share: one consistent snapshot of the profiler's state. */
+struct site_row {
+    struct site *site;
+    uint32_t id;
+    uint64_t allocations, frees;
+    int64_t live_bytes, peak_live_bytes;
+};
+
+struct report {
+    enum report_reason reason;
+    const char *reason_name;
+    int pid;
+    char *command;              /* NUL-separated argv from /proc/self/cmdline */
+    size_t command_len;
+    uint64_t duration_ms;
+    struct thread_counters counters;
+    uint64_t live_bytes, peak_live_bytes;
+    uint32_t nsites_total;
+    struct site_row *sites;     /* sorted: largest live, then peak, first */
+    int nsites;                 /* written (the top ones) */
+    struct finding *findings;
+    int nfindings;
+    struct module_info *modules;
+    int nmodules;
+    struct sampler_stats sampler;
+    uint64_t tracked_blocks;
+    uint64_t profiler_bytes;
+    struct symbolizer *sym;
+};
+
+/* A site's stack as logical frames (inlines expanded), up to max. */
+int report_stack(struct report *r, struct site *s, const struct frame **out, int max);
+
+void report_json(struct report *r, struct strbuf *sb);
+void report_text(struct report *r, struct strbuf *sb);
+
+#endif

@@ -1,0 +1,130 @@
+/* report_json.c: the machine-readable report, schema libretain-report/1. */
+#include "config.h"
+#include "report.h"
+#include "site_table.h"
+
+#include <string.h>
+
+#define STACK_MAX 128
+
+static void frame_json(struct strbuf *sb, const struct frame *f)
+{
+    sb_printf(sb, "{\"address\": \"0x%lx\", \"function\": ", (unsigned long)f->address);
+    sb_json_str(sb, f->function);
+    sb_puts(sb, ", \"file\": ");
+    sb_json_str(sb, f->file);
+    sb_printf(sb, ", \"line\": %d, \"module\": ", f->line);
+    sb_json_str(sb, f->module);
+    if (f->inlined)
+        sb_puts(sb, ", \"inlined\": true");
+    sb_puts(sb, "}");
+}
+
+static void stack_json(struct report *r, struct strbuf *sb, struct site *s, const char *indent)
+{
+    const struct frame *frames[STACK_MAX];
+    int n = s ? report_stack(r, s, frames, STACK_MAX) : 0;
+    sb_puts(sb, "[");
+    for (int i = 0; i < n; i++) {
+        sb_printf(sb, "%s\n%s  ", i ? "," : "", indent);
+        frame_json(sb, frames[i]);
+    }
+    sb_printf(sb, "%s]", n ? "\n" : "");
+    if (n)
+        sb_puts(sb, indent);
+    sb_puts(sb, "");
+}
+
+static void config_json(struct strbuf *sb)
+{
+    const struct retain_config *c = &retain_config;
+    sb_puts(sb, "  \"config\": {\"output\": ");
+    sb_json_str(sb, c->output);
+    sb_printf(sb, ", \"signal\": %d, \"report_interval_s\": %u, \"min_size\": %zu, "
+                  "\"min_age_ms\": %u, \"drop\": %g, \"interval_ms\": %u, \"depth\": %u, "
+                  "\"sample_bytes\": %zu},\n",
+              c->signal, c->report_interval_s, c->min_size, c->min_age_ms, c->drop,
+              c->interval_ms, c->depth, c->sample_bytes);
+}
+
+static void finding_json(struct report *r, struct strbuf *sb, const struct finding *f)
+{
+    sb_printf(sb, "    {\"address\": \"0x%lx\", \"capacity_bytes\": %llu, \"age_ms\": %llu,\n",
+              (unsigned long)f->address, (unsigned long long)f->capacity_bytes,
+              (unsigned long long)f->age_ms);
+    sb_printf(sb, "     \"peak_occupancy\": %.4f, \"occupancy\": %.4f, \"retained_bytes\": %llu,\n",
+              f->peak_occupancy, f->occupancy, (unsigned long long)f->retained_bytes);
+    sb_puts(sb, "     \"probe\": ");
+    sb_json_str(sb, f->probe);
+    sb_puts(sb, ", \"confidence\": ");
+    sb_json_str(sb, f->confidence);
+    sb_printf(sb, ", \"live\": %s, \"retained_ms\": %llu, \"site\": %u,\n",
+              f->live ? "true" : "false", (unsigned long long)f->retained_ms,
+              f->site ? f->site->id : 0);
+    sb_puts(sb, "     \"stack\": ");
+    stack_json(r, sb, f->site, "     ");
+    sb_puts(sb, ",\n     \"history\": [");
+    for (int i = 0; i < f->nhistory; i++)
+        sb_printf(sb, "%s[%u, %.4f]", i ? ", " : "", f->history_ms[i], (double)f->history_occ[i]);
+    sb_puts(sb, "],\n     \"advice\": ");
+    sb_json_str(sb, f->advice);
+    sb_puts(sb, "}");
+}
+
+void report_json(struct report *r, struct strbuf *sb)
+{
+    sb_puts(sb, "{\n  \"schema\": \"libretain-report/1\",\n");
+    sb_printf(sb, "  \"pid\": %d,\n  \"command\": [", r->pid);
+    for (size_t off = 0, i = 0; r->command && off < r->command_len; i++) {
+        sb_puts(sb, i ? ", " : "");
+        sb_json_str(sb, r->command + off);     /* read_cmdline NUL-terminates */
+        off += strlen(r->command + off) + 1;
+    }
+    sb_puts(sb, "],\n  \"reason\": ");
+    sb_json_str(sb, r->reason_name);
+    sb_printf(sb, ",\n  \"duration_ms\": %llu,\n", (unsigned long long)r->duration_ms);
+    config_json(sb);
+    sb_printf(sb, "  \"totals\": {\"allocations\": %llu, \"frees\": %llu, \"live_bytes\": %llu, "
+                  "\"peak_live_bytes\": %llu, \"sites\": %u, \"sites_written\": %d, "
+                  "\"tracked_blocks\": %llu, \"profiler_bytes\": %llu},\n",
+              (unsigned long long)r->counters.allocations, (unsigned long long)r->counters.frees,
+              (unsigned long long)r->live_bytes, (unsigned long long)r->peak_live_bytes,
+              r->nsites_total, r->nsites, (unsigned long long)r->tracked_blocks,
+              (unsigned long long)r->profiler_bytes);
+    sb_printf(sb, "  \"sampler\": {\"passes\": %llu, \"bytes_scanned\": %llu, \"cpu_ms\": %.1f, "
+                  "\"watched_blocks\": %llu, \"watched_bytes\": %llu, \"longest_hold_us\": %.1f},\n",
+              (unsigned long long)r->sampler.passes, (unsigned long long)r->sampler.bytes_scanned,
+              r->sampler.cpu_ns / 1e6, (unsigned long long)r->sampler.watched_blocks,
+              (unsigned long long)r->sampler.watched_bytes, r->sampler.longest_hold_ns / 1e3);
+
+    sb_puts(sb, "  \"findings\": [");
+    for (int i = 0; i < r->nfindings; i++) {
+        sb_puts(sb, i ? ",\n" : "\n");
+        finding_json(r, sb, &r->findings[i]);
+    }
+    sb_puts(sb, r->nfindings ? "\n  ],\n" : "],\n");
+
+    sb_puts(sb, "  \"sites\": [");
+    for (int i = 0; i < r->nsites; i++) {
+        const struct site_row *row = &r->sites[i];
+        sb_printf(sb, "%s    {\"id\": %u, \"allocations\": %llu, \"frees\": %llu, "
+                      "\"live_bytes\": %lld, \"peak_live_bytes\": %lld,\n     \"stack\": ",
+                  i ? ",\n" : "\n", row->id, (unsigned long long)row->allocations,
+                  (unsigned long long)row->frees, (long long)row->live_bytes,
+                  (long long)row->peak_live_bytes);
+        stack_json(r, sb, row->site, "     ");
+        sb_puts(sb, "}");
+    }
+    sb_puts(sb, r->nsites ? "\n  ],\n" : "],\n");
+
+    sb_puts(sb, "  \"modules\": [");
+    for (int i = 0; i < r->nmodules; i++) {
+        sb_puts(sb, i ? ",\n    " : "\n    ");
+        sb_puts(sb, "{\"path\": ");
+        sb_json_str(sb, r->modules[i].path);
+        sb_printf(sb, ", \"base\": \"0x%lx\", \"build_id\": ", (unsigned long)r->modules[i].base);
+        sb_json_str(sb, r->modules[i].build_id[0] ? r->modules[i].build_id : NULL);
+        sb_puts(sb, "}");
+    }
+    sb_puts(sb, r->nmodules ? "\n  ]\n}\n" : "]\n}\n");
+}

@@ -1,0 +1,160 @@
+/* report_text.c: the report for people.  Findings first (they are why the
+ * tool exists), then totals, then the call sites holding the most memory. */
+#include "config.h"
+#include "report.h"
+#include "site_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_SITES 10
+#define STACK_SHOWN 12
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path ? path : "?";
+}
+
+static void stack_text(struct report *r, struct strbuf *sb, struct site *s, const char *indent)
+{
+    const struct frame *frames[64];
+    int n = s ? report_stack(r, s, frames, 64) : 0;
+    int shown = n < STACK_SHOWN ? n : STACK_SHOWN;
+    for (int i = 0; i < shown; i++) {
+        const struct frame *f = frames[i];
+        sb_printf(sb, "%s#%-2d %s", indent, i, f->function ? f->function : "??");
+        if (f->file)
+            sb_printf(sb, "  %s:%d", f->file, f->line);
+        sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
+    }
+    if (n > shown)
+        sb_printf(sb, "%s... %d more frames (see the JSON report)\n", indent, n - shown);
+    if (n == 0)
+        sb_printf(sb, "%s(no stack)\n", indent);
+}
+
+static void history_chart(struct strbuf *sb, const struct finding *f)
+{
+    static const char *bars[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+                                  "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+                                  "\xe2\x96\x87", "\xe2\x96\x88" };
+    if (f->nhistory == 0)
+        return;
+    sb_puts(sb, "    occupancy over time: |");
+    for (int i = 0; i < f->nhistory; i++) {
+        double o = f->history_occ[i];
+        int level = (int)(o * 8 + 0.5);
+        if (level > 8)
+            level = 8;
+        if (level == 0 && o > 0)
+            level = 1;
+        sb_puts(sb, bars[level]);
+    }
+    sb_printf(sb, "|  (%u ms .. %u ms after allocation, full height = 100%%)\n",
+              f->history_ms[0], f->history_ms[f->nhistory - 1]);
+}
+
+static void finding_text(struct report *r, struct strbuf *sb, int i, const struct finding *f)
+{
+    sb_printf(sb, "[%d] ", i + 1);
+    sb_bytes(sb, (double)f->retained_bytes);
+    sb_puts(sb, " retained in a ");
+    sb_bytes(sb, (double)f->capacity_bytes);
+    sb_printf(sb, " block at 0x%lx (%s confidence, probe: %s)\n", (unsigned long)f->address,
+              f->confidence, f->probe);
+    sb_printf(sb, "    occupancy %.1f%% now, %.1f%% at its peak; retained for %.1f s; "
+                  "block age %.1f s; %s\n",
+              f->occupancy * 100, f->peak_occupancy * 100, f->retained_ms / 1000.0,
+              f->age_ms / 1000.0, f->live ? "still allocated" : "freed before the report");
+    history_chart(sb, f);
+    sb_printf(sb, "    allocated at (site %u):\n", f->site ? f->site->id : 0);
+    stack_text(r, sb, f->site, "      ");
+    sb_printf(sb, "    what to do: %s\n\n", f->advice);
+}
+
+static int by_peak_row(const void *a, const void *b)
+{
+    const struct site_row *x = *(const struct site_row *const *)a;
+    const struct site_row *y = *(const struct site_row *const *)b;
+    if (x->peak_live_bytes != y->peak_live_bytes)
+        return x->peak_live_bytes < y->peak_live_bytes ? 1 : -1;
+    return x->id > y->id ? 1 : -1;
+}
+
+static void site_text(struct report *r, struct strbuf *sb, const struct site_row *row)
+{
+    sb_printf(sb, "site %u: ", row->id);
+    sb_bytes(sb, (double)row->live_bytes);
+    sb_puts(sb, " live, peak ");
+    sb_bytes(sb, (double)row->peak_live_bytes);
+    sb_printf(sb, "; %llu allocations, %llu frees\n", (unsigned long long)row->allocations,
+              (unsigned long long)row->frees);
+    stack_text(r, sb, row->site, "    ");
+    sb_puts(sb, "\n");
+}
+
+void report_text(struct report *r, struct strbuf *sb)
+{
+    sb_puts(sb, "libretain report (");
+    sb_puts(sb, r->reason_name);
+    sb_printf(sb, ") for pid %d: ", r->pid);
+    for (size_t off = 0; r->command && off < r->command_len;) {
+        size_t len = strnlen(r->command + off, r->command_len - off);
+        sb_put(sb, r->command + off, len);
+        sb_puts(sb, " ");
+        off += len + 1;
+    }
+    sb_printf(sb, "\nafter %.1f s\n\n", r->duration_ms / 1000.0);
+
+    uint64_t retained = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        retained += r->findings[i].retained_bytes;
+    sb_puts(sb, "== Retained blocks ==\n");
+    if (r->nfindings == 0) {
+        sb_puts(sb, "None: no watched block (");
+        sb_bytes(sb, (double)retain_config.min_size);
+        sb_puts(sb, " or larger) has kept its capacity after its contents went away.\n\n");
+    } else {
+        sb_printf(sb, "%d block%s keep%s ", r->nfindings, r->nfindings == 1 ? "" : "s",
+                  r->nfindings == 1 ? "s" : "");
+        sb_bytes(sb, (double)retained);
+        sb_puts(sb, " beyond what their contents need.\n\n");
+        for (int i = 0; i < r->nfindings; i++)
+            finding_text(r, sb, i, &r->findings[i]);
+    }
+
+    sb_puts(sb, "== Totals ==\n");
+    sb_printf(sb, "allocations %llu, frees %llu, live ", (unsigned long long)r->counters.allocations,
+              (unsigned long long)r->counters.frees);
+    sb_bytes(sb, (double)r->live_bytes);
+    sb_puts(sb, ", peak live ");
+    sb_bytes(sb, (double)r->peak_live_bytes);
+    sb_printf(sb, ", %u call sites\n", r->nsites_total);
+    if (retain_config.sample_bytes)
+        sb_printf(sb, "small allocations sampled every %zu bytes on average: per-site figures "
+                      "are estimates (RETAIN_SAMPLE=0 for exact counts)\n",
+                  retain_config.sample_bytes);
+    sb_printf(sb, "watched %llu large blocks (", (unsigned long long)r->sampler.watched_blocks);
+    sb_bytes(sb, (double)r->sampler.watched_bytes);
+    sb_printf(sb, "), sampler: %llu passes, ", (unsigned long long)r->sampler.passes);
+    sb_bytes(sb, (double)r->sampler.bytes_scanned);
+    sb_printf(sb, " scanned, %.0f ms CPU\n\n", r->sampler.cpu_ns / 1e6);
+
+    int n = r->nsites < TOP_SITES ? r->nsites : TOP_SITES;
+    sb_puts(sb, "== Top call sites by live bytes ==\n");
+    for (int i = 0; i < n; i++)
+        if (r->sites[i].live_bytes > 0)
+            site_text(r, sb, &r->sites[i]);
+
+    const struct site_row **byp = malloc((size_t)(r->nsites ? r->nsites : 1) * sizeof *byp);
+    if (byp) {
+        for (int i = 0; i < r->nsites; i++)
+            byp[i] = &r->sites[i];
+        qsort(byp, (size_t)r->nsites, sizeof *byp, by_peak_row);
+        sb_puts(sb, "== Top call sites by peak live bytes ==\n");
+        for (int i = 0; i < n; i++)
+            site_text(r, sb, byp[i]);
+        free(byp);
+    }
+}

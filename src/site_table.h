@@ -1,0 +1,43 @@
+/* site_table.h: call sites, deduplicated by their stack of return addresses.
+ *
+ * Lookups are lock-free (the allocation path finds an existing site with a
+ * hash and a compare); creating a site takes a mutex.  Sites are never
+ * freed, so a pointer to one stays valid for the life of the process. */
+#ifndef RETAIN_SITE_TABLE_H
+#define RETAIN_SITE_TABLE_H
+
+#include <stdint.h>
+
+struct site {
+    uint32_t id;                /* 1, 2, ... in order of creation */
+    uint32_t nframes;
+    uint64_t hash;
+    struct site *next_all;      /* list of every site, newest first */
+    /* Statistics, updated atomically by every thread. In sampled mode they
+     * are estimates scaled by each sample's weight. */
+    uint64_t allocations;
+    uint64_t frees;
+    int64_t live_bytes;
+    int64_t peak_live_bytes;
+    /* Growth series (DESIGN §2): large blocks from this site that were
+     * freed or realloc'd while a larger one from the same site was live. */
+    uint32_t large_blocks;
+    uint32_t replaced_by_larger;
+    uintptr_t ips[];
+};
+
+void site_table_init(void);
+/* Finds or creates the site for this stack; NULL only when out of memory. */
+struct site *site_intern(const uintptr_t *ips, int n);
+/* Newest first; stable snapshot of the list head. */
+struct site *site_list(void);
+uint32_t site_count(void);
+
+void site_account_alloc(struct site *s, uint64_t count, uint64_t bytes);
+void site_account_free(struct site *s, uint64_t count, uint64_t bytes);
+
+void site_table_lock(void);
+void site_table_unlock(void);
+void site_table_after_fork_child(void);
+
+#endif

@@ -1,0 +1,105 @@
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sb_init(struct strbuf *sb) { memset(sb, 0, sizeof *sb); }
+
+void sb_free(struct strbuf *sb)
+{
+    free(sb->data);
+    sb_init(sb);
+}
+
+static int reserve(struct strbuf *sb, size_t extra)
+{
+    if (sb->failed)
+        return -1;
+    if (sb->len + extra + 1 <= sb->cap)
+        return 0;
+    size_t cap = sb->cap ? sb->cap : 4096;
+    while (cap < sb->len + extra + 1)
+        cap *= 2;
+    char *d = realloc(sb->data, cap);
+    if (!d) {
+        sb->failed = 1;
+        return -1;
+    }
+    sb->data = d;
+    sb->cap = cap;
+    return 0;
+}
+
+void sb_put(struct strbuf *sb, const char *s, size_t n)
+{
+    if (reserve(sb, n) < 0)
+        return;
+    memcpy(sb->data + sb->len, s, n);
+    sb->len += n;
+    sb->data[sb->len] = 0;
+}
+
+void sb_puts(struct strbuf *sb, const char *s) { sb_put(sb, s, strlen(s)); }
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        sb_put(sb, small, (size_t)n);
+        return;
+    }
+    if (reserve(sb, (size_t)n) < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+void sb_json_str(struct strbuf *sb, const char *s)
+{
+    if (!s) {
+        sb_puts(sb, "null");
+        return;
+    }
+    sb_put(sb, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            sb_put(sb, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        switch (*p) {
+        case '"': sb_puts(sb, "\\\""); break;
+        case '\\': sb_puts(sb, "\\\\"); break;
+        case '\n': sb_puts(sb, "\\n"); break;
+        case '\t': sb_puts(sb, "\\t"); break;
+        default: sb_printf(sb, "\\u%04x", *p); break;
+        }
+    }
+    sb_put(sb, "\"", 1);
+}
+
+void sb_bytes(struct strbuf *sb, double b)
+{
+    static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int u = 0;
+    while (b >= 1024 && u < 4) {
+        b /= 1024;
+        u++;
+    }
+    if (u == 0)
+        sb_printf(sb, "%.0f B", b);
+    else
+        sb_printf(sb, "%.*f %s", b < 10 ? 2 : b < 100 ? 1 : 0, b, unit[u]);
+}

@@ -1,0 +1,283 @@
+#include "symbolize.h"
+
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#define MAX_INLINE 16
+
+struct cached {
+    uintptr_t ip;
+    int n;
+    struct frame frames[MAX_INLINE + 1];
+    UT_hash_handle hh;
+};
+
+struct symbolizer {
+    Dwfl *dwfl;
+    struct cached *cache;
+    char *(*demangle)(const char *, char *, size_t *, int *);
+};
+
+static char *debuginfo_path = NULL;
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .debuginfo_path = &debuginfo_path,
+};
+
+struct symbolizer *symbolizer_new(void)
+{
+    struct symbolizer *sym = calloc(1, sizeof *sym);
+    if (!sym)
+        return NULL;
+    sym->dwfl = dwfl_begin(&callbacks);
+    if (sym->dwfl) {
+        dwfl_report_begin(sym->dwfl);
+        if (dwfl_linux_proc_report(sym->dwfl, getpid()) != 0) {
+            dwfl_end(sym->dwfl);
+            sym->dwfl = NULL;
+        } else {
+            dwfl_report_end(sym->dwfl, NULL, NULL);
+        }
+    }
+    /* Looked up, not linked: a C program does not get libstdc++ loaded by us. */
+    sym->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    return sym;
+}
+
+void symbolizer_free(struct symbolizer *sym)
+{
+    if (!sym)
+        return;
+    struct cached *c, *tmp;
+    HASH_ITER(hh, sym->cache, c, tmp) {
+        HASH_DEL(sym->cache, c);
+        for (int i = 0; i < c->n; i++) {
+            free((char *)c->frames[i].function);
+            free((char *)c->frames[i].file);
+            free((char *)c->frames[i].module);
+        }
+        free(c);
+    }
+    if (sym->dwfl)
+        dwfl_end(sym->dwfl);
+    free(sym);
+}
+
+static char *name_dup(struct symbolizer *sym, const char *name)
+{
+    if (!name)
+        return NULL;
+    if (sym->demangle && name[0] == '_' && name[1] == 'Z') {
+        int status = -1;
+        char *d = sym->demangle(name, NULL, NULL, &status);
+        if (d && status == 0)
+            return d;
+        free(d);
+    }
+    return strdup(name);
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *name = NULL;
+    if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+        dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+        name = dwarf_formstring(&attr);
+    if (!name)
+        name = dwarf_diename(die);
+    if (!name && dwarf_attr_integrate(die, DW_AT_name, &attr))
+        name = dwarf_formstring(&attr);
+    return name;
+}
+
+static const char *file_of(Dwarf_Die *cu, Dwarf_Word idx)
+{
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || idx >= nfiles)
+        return NULL;
+    return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* Frames from the DWARF scopes around pc: the innermost inlined function
+ * first, at the line the address maps to; then each caller at the call site
+ * recorded on the inlined scope (as eu-addr2line -i does). */
+static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr pc,
+                          const char *file, int line, struct cached *c, const char *module)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    if (!cu)
+        return 0;
+    Dwarf_Die *scopes = NULL;
+    int n = dwarf_getscopes(cu, pc - bias, &scopes);
+    if (n <= 0)
+        return 0;
+    int out = 0;
+    const char *cur_file = file;
+    int cur_line = line;
+    for (int i = 0; i < n && out < MAX_INLINE + 1; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+            continue;
+        struct frame *f = &c->frames[out++];
+        f->function = name_dup(sym, die_name(&scopes[i]));
+        f->file = cur_file ? strdup(cur_file) : NULL;
+        f->line = cur_line;
+        f->module = strdup(module);
+        f->inlined = tag == DW_TAG_inlined_subroutine;
+        if (tag == DW_TAG_subprogram)
+            break;
+        Dwarf_Attribute attr;
+        Dwarf_Word w;
+        cur_file = NULL;
+        cur_line = 0;
+        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &w) == 0)
+            cur_file = file_of(cu, w);
+        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &w) == 0)
+            cur_line = (int)w;
+    }
+    free(scopes);
+    /* The outermost frame is the physical one; only those above it are inlined. */
+    if (out > 0)
+        c->frames[out - 1].inlined = 0;
+    return out;
+}
+
+static void resolve(struct symbolizer *sym, struct cached *c)
+{
+    /* A return address points after the call: look up the call itself. */
+    Dwarf_Addr pc = c->ip ? c->ip - 1 : 0;
+    Dwfl_Module *mod = sym->dwfl ? dwfl_addrmodule(sym->dwfl, pc) : NULL;
+    const char *module = "?";
+    if (mod) {
+        const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        if (mname)
+            module = mname;
+    }
+    const char *file = NULL;
+    int line = 0;
+    if (mod) {
+        Dwfl_Line *l = dwfl_module_getsrc(mod, pc);
+        if (l) {
+            file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+        }
+        c->n = expand_inlines(sym, mod, pc, file, line, c, module);
+        if (c->n > 0)
+            return;
+    }
+    struct frame *f = &c->frames[0];
+    c->n = 1;
+    f->module = strdup(module);
+    f->file = file ? strdup(file) : NULL;
+    f->line = line;
+    f->inlined = 0;
+    f->function = NULL;
+    if (mod) {
+        GElf_Off off;
+        GElf_Sym s;
+        const char *name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
+        f->function = name_dup(sym, name);
+    }
+    if (!f->function) {
+        Dl_info info;
+        if (dladdr((void *)pc, &info) && info.dli_sname)
+            f->function = name_dup(sym, info.dli_sname);
+    }
+}
+
+int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
+{
+    struct cached *c;
+    HASH_FIND(hh, sym->cache, &ip, sizeof ip, c);
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) {
+            static struct frame unknown;
+            unknown.address = ip;
+            unknown.module = "?";
+            *frames = &unknown;
+            return 1;
+        }
+        c->ip = ip;
+        resolve(sym, c);
+        for (int i = 0; i < c->n; i++)
+            c->frames[i].address = ip;
+        HASH_ADD(hh, sym->cache, ip, sizeof ip, c);
+    }
+    *frames = c->frames;
+    return c->n;
+}
+
+/* ---- modules ------------------------------------------------------------ */
+
+struct collect {
+    struct module_info *out;
+    int max, n;
+};
+
+static void build_id_of(struct dl_phdr_info *info, char *hex)
+{
+    hex[0] = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE)
+            continue;
+        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+        const unsigned char *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+            const unsigned char *name = p + sizeof *nh;
+            const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+                desc + nh->n_descsz <= end && nh->n_descsz <= 32) {
+                for (unsigned j = 0; j < nh->n_descsz; j++) {
+                    static const char digits[] = "0123456789abcdef";
+                    hex[2 * j] = digits[desc[j] >> 4];
+                    hex[2 * j + 1] = digits[desc[j] & 15];
+                }
+                hex[2 * nh->n_descsz] = 0;
+                return;
+            }
+            p = desc + ((nh->n_descsz + 3) & ~3u);
+        }
+    }
+}
+
+static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct collect *c = arg;
+    if (c->n < c->max) {
+        struct module_info *m = &c->out[c->n];
+        const char *name = info->dlpi_name;
+        if (!name || !*name) {
+            ssize_t k = readlink("/proc/self/exe", m->path, sizeof m->path - 1);
+            m->path[k > 0 ? k : 0] = 0;
+        } else {
+            strncpy(m->path, name, sizeof m->path - 1);
+            m->path[sizeof m->path - 1] = 0;
+        }
+        if (!m->path[0])
+            return 0;                   /* the vDSO without a name */
+        m->base = info->dlpi_addr;
+        build_id_of(info, m->build_id);
+    }
+    c->n++;
+    return 0;
+}
+
+int modules_collect(struct module_info *out, int max)
+{
+    struct collect c = { out, max, 0 };
+    dl_iterate_phdr(collect_one, &c);
+    return c.n < max ? c.n : max;
+}

@@ -1,0 +1,37 @@
+/* symbolize.h: return addresses to function, file:line and module, from
+ * DWARF where it exists (elfutils' libdwfl) and symbol tables otherwise.
+ * Inlined calls are expanded into frames of their own, innermost first, so a
+ * stack shows the function that was written, not only the one that was left
+ * after inlining.  C++ names are demangled with the C++ runtime's own
+ * __cxa_demangle when the process has one loaded. */
+#ifndef RETAIN_SYMBOLIZE_H
+#define RETAIN_SYMBOLIZE_H
+
+#include <stdint.h>
+
+struct frame {
+    uintptr_t address;
+    const char *function;       /* NULL when unknown */
+    const char *file;           /* NULL when no line info */
+    int line;
+    const char *module;         /* path of the ELF object */
+    int inlined;                /* 1 for a frame that exists only in debug info */
+};
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *sym);
+/* The logical frames of one return address (1 + inline depth), valid until
+ * symbolizer_free.  Always at least one frame. */
+int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames);
+
+struct module_info {
+    char path[512];
+    uintptr_t base;
+    char build_id[65];
+};
+/* Fills up to max loaded ELF objects; returns how many there are. */
+int modules_collect(struct module_info *out, int max);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * p4_unordered_set_string (POSITIVE): std::unordered_set<std::string> after
+ * erase() of most names (libstdc++).
+ *
+ * Same bucket array as unordered_map (bucket_count() * 8 bytes of pointers,
+ * NULL for an empty bucket, never shrunk on erase).  Nodes hold the string
+ * (short names fit the small-string buffer, no extra block) and its cached
+ * hash code.
+ *
+ * Timeline: fill_names() inserts 300,000 names "host-NNNNNN.example" (bucket
+ * array grows to 351,061 buckets = 2.8 MB), hold 1.2 s, forget_names()
+ * erases all but every 150th (0.7% kept), hold 1.5 s, exit with the set
+ * still alive (it is a static whose destructor runs after main returns).
+ *
+ * Truth: occupancy = fraction of buckets with bucket_size(b) > 0.
+ */
+#include "corpus.h"
+#include <string>
+#include <unordered_set>
+
+typedef std::unordered_set<std::string> NameSet;
+
+static NameSet seen_names;
+
+static std::string name_of(int i)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "h%06d.example", i);   /* 14 chars: SSO */
+    return std::string(buf);
+}
+
+NOINLINE void fill_names(NameSet &s, int n)
+{
+    for (int i = 0; i < n; i++)
+        s.insert(name_of(i));
+}
+
+NOINLINE void forget_names(NameSet &s, int n, int keep_every)
+{
+    for (int i = 0; i < n; i++)
+        if (i % keep_every != 0)
+            s.erase(name_of(i));
+}
+
+static size_t nonempty_buckets(const NameSet &s)
+{
+    size_t k = 0;
+    for (size_t b = 0; b < s.bucket_count(); b++)
+        k += s.bucket_size(b) > 0;
+    return k;
+}
+
+#define N_NAMES 300000
+#define KEEP_EVERY 150
+
+int main()
+{
+    corpus_start();
+    fill_names(seen_names, N_NAMES);
+    size_t nb = seen_names.bucket_count();
+    double peak = (double)nonempty_buckets(seen_names) / (double)nb;
+    corpus_phase("peak", "buckets=%zu bytes=%zu size=%zu occupancy=%.4f",
+                 nb, nb * sizeof(void *), seen_names.size(), peak);
+    corpus_sleep(HOLD_PEAK_S);
+
+    forget_names(seen_names, N_NAMES, KEEP_EVERY);
+    double occ = (double)nonempty_buckets(seen_names) / (double)seen_names.bucket_count();
+    corpus_phase("drained", "buckets=%zu size=%zu occupancy=%.4f",
+                 seen_names.bucket_count(), seen_names.size(), occ);
+    corpus_truth(seen_names.bucket_count() * sizeof(void *), peak, occ);
+    corpus_sleep(HOLD_DRAINED_S);
+    corpus_phase("exit", "set destroyed by static destructors");
+    return 0;
+}

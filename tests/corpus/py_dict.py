@@ -1,0 +1,105 @@
+"""p5 py_dict (POSITIVE): a CPython dict after `del` of most keys.
+
+Run by the real interpreter: `python3 tests/corpus/py_dict.py`.
+
+CPython 3.11 keeps a dict's table in one PyDictKeysObject block (malloc'd
+through PyObject_Malloc): a 32-byte header, an index array (2**log2_size
+int32 indices) and an entries array of USABLE_FRACTION(size) = 2/3 entries
+(16 bytes {key, value} when every key is a str, 24 bytes {hash, key, value}
+otherwise).  The table is replaced (grown) only by an insert that finds no
+usable entry left; `del` never shrinks it.  A deleted entry's key and value
+become NULL and its index becomes DKIX_DUMMY (-2).
+
+Timeline: build_sessions() inserts 500,000 str keys "tok0000000".. with int
+values (the keys object grows to 2**20 slots, 699,050 entries: a 15.4 MB
+block), hold 1.2 s, drop_sessions() deletes all but every 200th key (0.5%
+kept), hold 1.5 s, exit (the dict is a module global, freed during
+interpreter shutdown).
+
+The truth is read from the keys object itself with ctypes (CPython 3.11
+layout), and printed on stderr like the C programs do:
+  peak_occupancy / occupancy = live entries / usable entries, the dict's own
+  notion of a slot.  Counted over the whole block (index array included,
+  which is 27% of it) the fraction of pointer words at the peak is lower
+  (also printed, as word_peak_occupancy).
+"""
+import ctypes
+import os
+import sys
+import time
+
+N = 500_000
+KEEP_EVERY = 200
+HOLD_PEAK_S = 1.2
+HOLD_DRAINED_S = 1.5
+T0 = time.monotonic()
+
+
+def rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def phase(name, text):
+    print(f"CORPUS phase={name} t={time.monotonic() - T0:.3f} rss_kb={rss_kb()} {text}",
+          file=sys.stderr, flush=True)
+
+
+def keys_object(d):
+    """(address, size in bytes, slots, usable, live entries, kind) of d's keys block."""
+    assert sys.version_info[:2] == (3, 11), "layout below is CPython 3.11's"
+    rd = lambda addr, t: t.from_address(addr).value
+    keys = rd(id(d) + 32, ctypes.c_void_p)             # PyDictObject.ma_keys
+    log2_size = rd(keys + 8, ctypes.c_uint8)
+    log2_index_bytes = rd(keys + 9, ctypes.c_uint8)
+    kind = rd(keys + 10, ctypes.c_uint8)               # 0 general, 1 unicode
+    nentries = rd(keys + 24, ctypes.c_ssize_t)
+    size = 1 << log2_size
+    usable = (size << 1) // 3
+    esize = 24 if kind == 0 else 16
+    entries = keys + 32 + (1 << log2_index_bytes)
+    # Live entries: those whose key pointer is not NULL (deleted ones are zeroed).
+    key_off = 8 if kind == 0 else 0
+    buf = (ctypes.c_char * (nentries * esize)).from_address(entries)
+    raw = memoryview(buf).cast("B").cast("Q")          # no copy
+    step = esize // 8
+    live = sum(1 for i in range(key_off // 8, nentries * step, step) if raw[i])
+    nbytes = 32 + (1 << log2_index_bytes) + usable * esize
+    ptr_words = live * 2                           # key + value of each live entry
+    return keys, nbytes, size, usable, live, kind, ptr_words / (nbytes // 8)
+
+
+def build_sessions():
+    d = {}
+    for i in range(N):
+        d[f"tok{i:07d}"] = i
+    return d
+
+
+def drop_sessions(d):
+    for i in range(N):
+        if i % KEEP_EVERY:
+            del d[f"tok{i:07d}"]
+
+
+sessions = build_sessions()
+k, nbytes, size, usable, live, kind, wpeak = keys_object(sessions)
+peak = live / usable
+phase("peak", f"keys={k:#x} bytes={nbytes} slots={size} usable={usable} live={live} "
+      f"kind={kind} len={len(sessions)} occupancy={peak:.4f} word_occupancy={wpeak:.4f} "
+      f"getsizeof={sys.getsizeof(sessions)}")
+time.sleep(HOLD_PEAK_S)
+
+drop_sessions(sessions)
+k2, nbytes2, size2, usable2, live2, kind2, wocc = keys_object(sessions)
+assert k2 == k and nbytes2 == nbytes, "the keys block must not have been replaced"
+occ = live2 / usable2
+phase("drained", f"keys={k2:#x} bytes={nbytes2} live={live2} len={len(sessions)} "
+      f"occupancy={occ:.4f} word_occupancy={wocc:.4f}")
+print(f"CORPUS-TRUTH capacity_bytes={nbytes} peak_occupancy={peak:.4f} occupancy={occ:.4f} "
+      f"word_peak_occupancy={wpeak:.4f}", file=sys.stderr, flush=True)
+time.sleep(HOLD_DRAINED_S)
+phase("exit", "dict freed at interpreter shutdown")

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs what libretain needs to build and test on Debian 12 (run as root).
+#   libunwind-dev  stack capture (unw_backtrace)
+#   uthash-dev     hash tables in the report path
+#   libdw-dev      DWARF symbolization (elfutils' libdwfl): function, file:line, inlines
+#   pkg-config, gcc, g++, make: the build; g++ also builds the C++ test programs
+#   python3        the test harnesses, and a real interpreter to profile
+#   git            a real program the tests run under the preload
+# With --bench, also what `make bench` compares against and drives.
+set -e
+PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps"
+if [ "$1" = "--bench" ]; then
+    PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
+fi
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $PKGS
