@@ -165,6 +165,26 @@ int block_remove(uintptr_t addr, struct block *out)
     return 1;
 }
 
+int block_find(uintptr_t addr, struct block *out)
+{
+    uint64_t h = addr_hash(addr);
+    struct shard *sh = shard_of(h);
+    pthread_mutex_lock(&sh->lock);
+    struct block_array *a = sh->arr;
+    int found = 0;
+    if (a) {
+        uint64_t i = h & a->mask;
+        while (a->slot[i].addr && a->slot[i].addr != addr)
+            i = (i + 1) & a->mask;
+        if (a->slot[i].addr) {
+            *out = a->slot[i];
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return found;
+}
+
 void block_table_foreach(void (*fn)(const struct block *, void *), void *arg)
 {
     for (int s = 0; s < NSHARDS; s++) {

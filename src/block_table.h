@@ -28,6 +28,8 @@ void block_table_init(void);
 int block_insert(const struct block *b);
 /* Removes the block at addr; returns 1 and a copy in *out if it was tracked. */
 int block_remove(uintptr_t addr, struct block *out);
+/* Copies the entry for addr into *out; returns 1 if the block is tracked. */
+int block_find(uintptr_t addr, struct block *out);
 /* Calls fn for every tracked block while holding its shard's lock: fn must
  * be quick and must not allocate through the wrappers. */
 void block_table_foreach(void (*fn)(const struct block *, void *), void *arg);

@@ -1,5 +1,6 @@
 /* report.c: taking a snapshot of the profiler's state and writing it out. */
 #include "report.h"
+#include "advice.h"
 #include "arena.h"
 #include "block_table.h"
 #include "clock.h"
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static char failed_path[560];           /* last path that failed: say it once */
+static int suffix_pid = -1;             /* add .<pid> to a shared prefix? decided once */
 
 void report_lock(void) { pthread_mutex_lock(&write_lock); }
 void report_unlock(void) { pthread_mutex_unlock(&write_lock); }
@@ -30,10 +33,14 @@ void report_after_fork_child(void)
 {
     pthread_mutex_init(&write_lock, NULL);
     failed_path[0] = 0;
+    suffix_pid = -1;
 }
 
-/* RETAIN_OUTPUT with %p expanded.  A fork child whose prefix has no %p adds
- * its pid, so that parent and child never overwrite each other. */
+/* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
+ * process of a tree (a wrapper like `timeout`, a shell's children): the
+ * first process to write a report there keeps the name, and any other whose
+ * report would replace one written during its own lifetime adds its pid. */
+
 static void output_prefix(char *out, size_t cap)
 {
     const char *fmt = retain_config.output;
@@ -49,7 +56,16 @@ static void output_prefix(char *out, size_t cap)
         }
     }
     out[n] = 0;
-    if (!had_pid && profiler.forked && n + 24 < cap)
+    if (had_pid)
+        return;
+    if (suffix_pid < 0) {
+        char path[600];
+        struct stat st;
+        snprintf(path, sizeof path, "%s.json", out);
+        suffix_pid = profiler.forked ||
+                     (stat(path, &st) == 0 && st.st_mtime >= profiler.start_wall);
+    }
+    if (suffix_pid && n + 24 < cap)
         snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
 }
 
@@ -231,6 +247,8 @@ int report_write(enum report_reason reason)
     sb_init(&text);
     int rc = -1;
     if (r.sym) {
+        for (int i = 0; i < r.nfindings; i++)
+            advice_write(&r, &r.findings[i]);
         report_json(&r, &json);
         report_text(&r, &text);
         rc = 0;

@@ -1,62 +1,465 @@
-/* retention.c: the registry of watched large blocks. */
+/* retention.c: watched large blocks, their occupancy over time, findings.
+ *
+ * Program threads only add and end watches (a lock, a few stores).  All
+ * reading of block memory happens on the sampler thread, which holds a
+ * block's watch lock only while copying its sample (a few KiB): a free of
+ * that block waits at most that long.  Watch records are recycled by the
+ * sampler alone, so a record it is looking at never disappears under it. */
 #include "retention.h"
 #include "arena.h"
 #include "block_table.h"
+#include "clock.h"
 #include "config.h"
+#include "probe.h"
+#include "profiler.h"
+#include "sampler.h"
+#include "site_table.h"
+#include "thread_state.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define HISTORY_MAX 32
+#define NOT_RETAINED UINT32_MAX
+#define PAST_FINDINGS_MAX 256
+/* The sampler's share of one core (DESIGN §2: "under a CPU budget"). */
+#define CPU_BUDGET 0.02
+/* Large blocks from one site that replace each other within this window form
+ * a growth series. */
+#define GROWTH_WINDOW_MS 2000
+
+struct history_point {
+    uint32_t ms;                /* since the block's birth */
+    float occ[NPROBES];
+};
+
+struct probe_peak {
+    float peak;
+    uint8_t table_like;         /* the peak measurement looked like a table */
+};
 
 struct watch {
     uintptr_t addr;
     uint64_t size;
     struct site *site;
     uint32_t birth_ms;
-    int ended;
+    int lock;                   /* held while the sampler copies the block */
+    int ended;                  /* 1: freed, 2: realloc'd; set under lock */
+    uint32_t end_ms;
+    int ctrl_checks;
+    struct sample_plan plan;
+    struct slot_layout layout;
+    uint64_t ann_used, ann_capacity;
+    int annotated;
+    int measured;
+    uint32_t next_due_ms;
+    float now[NPROBES];
+    uint8_t valid[NPROBES];
+    struct probe_peak peak[NPROBES];
+    int best;                   /* probe that explains the drop, -1 none */
+    uint32_t retained_since;    /* ms since profiler start, or NOT_RETAINED */
+    int nhist;
+    uint32_t hist_step_ms;
+    struct history_point hist[HISTORY_MAX];
     struct watch *next;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct watch *watched;
+static struct watch *watched;           /* live and ended-but-not-collected */
+static struct watch *spare;             /* recycled records */
+static struct finding *past;            /* findings of blocks already freed */
+static int npast;
 static struct sampler_stats stats;
+static struct mapped_ranges ranges;     /* sampler thread (or exit) only */
+static struct sample sample_buf;
+static uint64_t wait_ms;
 
-void retention_init(void) {}
+static void spin_lock(int *l)
+{
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+
+static void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+static uint32_t now_ms(void) { return profiler_now_ms(clock_now_ns()); }
+
+void retention_init(void)
+{
+    wait_ms = retain_config.interval_ms;
+}
+
+/* ---- program threads ---------------------------------------------------- */
 
 struct watch *retention_watch(const struct block *b)
 {
-    struct watch *w = arena_alloc(sizeof *w);
+    pthread_mutex_lock(&registry_lock);
+    struct watch *w = spare;
+    if (w)
+        spare = w->next;
+    pthread_mutex_unlock(&registry_lock);
+    if (!w)
+        w = arena_alloc(sizeof *w);
     if (!w)
         return NULL;
+    memset(w, 0, sizeof *w);
     w->addr = b->addr;
     w->size = b->size;
     w->site = b->site;
     w->birth_ms = b->birth_ms;
+    w->best = -1;
+    w->retained_since = NOT_RETAINED;
+    w->hist_step_ms = retain_config.interval_ms;
+    w->layout.stride = 1;
+    sample_plan_make(&w->plan, b->addr, b->size);
+
+    struct site *s = b->site;
+    int growth = 0;
+    if (s) {
+        __atomic_add_fetch(&s->large_blocks, 1, __ATOMIC_RELAXED);
+        /* realloc growth: the old block was shed just now at this site. */
+        uint32_t shed = __atomic_load_n(&s->last_shed_ms, __ATOMIC_RELAXED);
+        if (shed && b->birth_ms - shed <= 5 &&
+            __atomic_load_n(&s->last_shed_size, __ATOMIC_RELAXED) < b->size) {
+            __atomic_add_fetch(&s->replaced_by_larger, 1, __ATOMIC_RELAXED);
+            growth = 1;
+        }
+        __atomic_store_n(&s->last_large_ms, b->birth_ms ? b->birth_ms : 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->last_large_size, b->size, __ATOMIC_RELAXED);
+    }
     pthread_mutex_lock(&registry_lock);
     w->next = watched;
     watched = w;
     stats.watched_blocks++;
     stats.watched_bytes += b->size;
     pthread_mutex_unlock(&registry_lock);
+    /* A growing table is worth a look now: it may drain before the next
+     * periodic pass. */
+    if (growth || (s && s->replaced_by_larger))
+        sampler_poke();
     return w;
 }
 
 void retention_unwatch(struct watch *w, int reallocated)
 {
+    uint32_t t = now_ms();
+    spin_lock(&w->lock);
+    w->ended = reallocated ? 2 : 1;
+    w->end_ms = t;
+    spin_unlock(&w->lock);
+
+    struct site *s = w->site;
+    if (s) {
+        /* Freed while a larger block from the same site is new: the table
+         * was rehashed into a bigger array. */
+        uint32_t last = __atomic_load_n(&s->last_large_ms, __ATOMIC_RELAXED);
+        if (!reallocated && last && t - last <= GROWTH_WINDOW_MS &&
+            __atomic_load_n(&s->last_large_size, __ATOMIC_RELAXED) > w->size)
+            __atomic_add_fetch(&s->replaced_by_larger, 1, __ATOMIC_RELAXED);
+        if (reallocated) {
+            __atomic_store_n(&s->last_shed_size, w->size, __ATOMIC_RELAXED);
+            __atomic_store_n(&s->last_shed_ms, t ? t : 1, __ATOMIC_RELAXED);
+        }
+    }
     pthread_mutex_lock(&registry_lock);
-    w->ended = 1;
     stats.watched_blocks--;
     stats.watched_bytes -= w->size;
     pthread_mutex_unlock(&registry_lock);
 }
 
-void retention_sample_pass(void) {}
-uint64_t retention_next_wait_ms(void) { return retain_config.interval_ms; }
+void retention_annotate(const void *block, size_t used, size_t capacity)
+{
+    struct block b;
+    if (!block || !capacity || !block_find((uintptr_t)block, &b) || !b.watch)
+        return;
+    struct watch *w = b.watch;
+    __atomic_store_n(&w->ann_used, used > capacity ? capacity : used, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->ann_capacity, capacity, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->annotated, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- measuring ---------------------------------------------------------- */
+
+static void history_add(struct watch *w, uint32_t t)
+{
+    uint32_t age = t - w->birth_ms;
+    if (w->nhist && age - w->hist[w->nhist - 1].ms < w->hist_step_ms)
+        return;
+    if (w->nhist == HISTORY_MAX) {
+        /* Keep every other point and halve the resolution: the history
+         * spans the block's whole life in constant space. */
+        for (int i = 0; i < HISTORY_MAX / 2; i++)
+            w->hist[i] = w->hist[2 * i + 1];
+        w->nhist = HISTORY_MAX / 2;
+        w->hist_step_ms *= 2;
+    }
+    struct history_point *h = &w->hist[w->nhist++];
+    h->ms = age;
+    for (int p = 0; p < NPROBES; p++)
+        h->occ[p] = w->valid[p] ? w->now[p] : -1;
+}
+
+/* A probe may explain a drop only if, at its peak, it saw a table: some
+ * slots used, not all of them (a hash table always has free slots; a filled
+ * byte buffer has none), and, for probes that count any non-zero data,
+ * used slots spread evenly rather than in a filled prefix or regions. */
+static int table_like(int p, const struct measurement *m)
+{
+    float o = m->occ[p];
+    switch (p) {
+    case PROBE_POINTER:
+        return o >= 0.05f && m->pointer_words >= 64;
+    case PROBE_NONZERO:
+    case PROBE_MARKER:
+        return o >= 0.05f && o <= 0.97f && m->uniform[p];
+    case PROBE_CTRL:
+        return o >= 0.05f;
+    case PROBE_ANNOTATION:
+        return o > 0;
+    }
+    return 0;
+}
+
+static void evaluate(struct watch *w, const struct measurement *m, uint32_t t)
+{
+    for (int p = 0; p < NPROBES; p++) {
+        w->valid[p] = m->valid[p];
+        if (!m->valid[p])
+            continue;
+        w->now[p] = m->occ[p];
+        if (m->occ[p] > w->peak[p].peak) {
+            w->peak[p].peak = m->occ[p];
+            w->peak[p].table_like = (uint8_t)table_like(p, m);
+        }
+    }
+    /* The best probe: the one that fell furthest, among those that saw a
+     * table at their peak.  An annotation, when present, is the truth. */
+    int best = -1;
+    float best_ratio = 2;
+    if (w->valid[PROBE_ANNOTATION] && w->peak[PROBE_ANNOTATION].table_like) {
+        best = PROBE_ANNOTATION;
+    } else {
+        for (int p = 0; p < NPROBES; p++) {
+            if (!w->valid[p] || !w->peak[p].table_like)
+                continue;
+            float ratio = w->now[p] / w->peak[p].peak;
+            if (ratio < best_ratio - 0.01f) {
+                best_ratio = ratio;
+                best = p;
+            }
+        }
+    }
+    w->best = best;
+    int retained = best >= 0 && t - w->birth_ms >= retain_config.min_age_ms &&
+                   w->now[best] <= retain_config.drop * w->peak[best].peak;
+    if (!retained)
+        w->retained_since = NOT_RETAINED;
+    else if (w->retained_since == NOT_RETAINED)
+        w->retained_since = t;
+    history_add(w, t);
+}
+
+static uint64_t measure(struct watch *w)
+{
+    struct measurement m;
+    uint64_t bytes = 0;
+    spin_lock(&w->lock);
+    if (w->ended) {
+        spin_unlock(&w->lock);
+        return 0;
+    }
+    uint64_t t0 = clock_now_ns();
+    /* Control bytes are looked for in the first few measurements, while the
+     * table fills (an empty SwissTable is all 0x80 and still matches). */
+    if (w->plan.nctrl == 0 && w->ctrl_checks < 8) {
+        uint64_t off, len;
+        w->ctrl_checks++;
+        if (probe_find_ctrl(w->addr, w->size, &off, &len))
+            sample_plan_ctrl(&w->plan, w->addr, off, len);
+    }
+    sample_take(&sample_buf, &w->plan, w->addr);
+    int annotated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
+    uint64_t ann_used = w->ann_used, ann_cap = w->ann_capacity;
+    uint64_t held = clock_now_ns() - t0;
+    spin_unlock(&w->lock);
+    if (held > stats.longest_hold_ns)
+        stats.longest_hold_ns = held;
+    bytes = (uint64_t)sample_buf.nchunks * PROBE_CHUNK_BYTES + (uint64_t)sample_buf.nctrl_bytes;
+
+    probe_measure(&sample_buf, &ranges, &w->layout, &m);
+    if (annotated && ann_cap) {
+        m.occ[PROBE_ANNOTATION] = (float)((double)ann_used / (double)ann_cap);
+        m.valid[PROBE_ANNOTATION] = 1;
+        m.uniform[PROBE_ANNOTATION] = 1;
+    }
+    w->measured++;
+    evaluate(w, &m, now_ms());
+    return bytes;
+}
+
+/* ---- findings ----------------------------------------------------------- */
+
+static uint32_t hold_ms(void)
+{
+    uint32_t h = retain_config.min_age_ms / 2;
+    return h > 500 ? 500 : h;
+}
+
+/* Fills f from w if w is a finding at time t (its end time if it ended). */
+static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
+{
+    if (w->best < 0 || w->retained_since == NOT_RETAINED)
+        return 0;
+    uint32_t until = w->ended ? w->end_ms : t;
+    if (until < w->retained_since || until - w->retained_since < hold_ms())
+        return 0;
+    int p = w->best;
+    memset(f, 0, sizeof *f);
+    f->address = w->addr;
+    f->capacity_bytes = w->size;
+    f->age_ms = until - w->birth_ms;
+    f->peak_occupancy = w->peak[p].peak;
+    f->occupancy = w->now[p];
+    if (f->occupancy > f->peak_occupancy)
+        f->occupancy = f->peak_occupancy;
+    f->retained_bytes = (uint64_t)((double)w->size * (1.0 - f->occupancy / f->peak_occupancy));
+    f->probe = probe_names[p];
+    int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
+    f->confidence = growth || p == PROBE_CTRL || p == PROBE_ANNOTATION ? "high" : "medium";
+    f->live = !w->ended;
+    f->retained_ms = until - w->retained_since;
+    f->site = w->site;
+    for (int i = 0; i < w->nhist && f->nhistory < FINDING_HISTORY_MAX; i++) {
+        if (w->hist[i].occ[p] < 0)
+            continue;
+        f->history_ms[f->nhistory] = w->hist[i].ms;
+        f->history_occ[f->nhistory] = w->hist[i].occ[p];
+        f->nhistory++;
+    }
+    return 1;
+}
+
+static void keep_past(const struct finding *f)
+{
+    if (!past) {
+        past = arena_alloc(PAST_FINDINGS_MAX * sizeof *past);
+        if (!past)
+            return;
+    }
+    if (npast < PAST_FINDINGS_MAX) {
+        past[npast++] = *f;
+        return;
+    }
+    int smallest = 0;
+    for (int i = 1; i < npast; i++)
+        if (past[i].retained_bytes < past[smallest].retained_bytes)
+            smallest = i;
+    if (past[smallest].retained_bytes < f->retained_bytes)
+        past[smallest] = *f;
+}
+
+/* Moves ended watches out of the list: a finding is kept, the record is
+ * recycled.  Caller holds registry_lock. */
+static void collect_ended(uint32_t t)
+{
+    struct watch **pp = &watched;
+    while (*pp) {
+        struct watch *w = *pp;
+        if (!__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE)) {
+            pp = &w->next;
+            continue;
+        }
+        struct finding f;
+        if (as_finding(w, t, &f))
+            keep_past(&f);
+        *pp = w->next;
+        w->next = spare;
+        spare = w;
+    }
+}
+
+/* Runs on the sampler thread, or on the exiting thread once the sampler has
+ * stopped: never both at once. */
+static void pass(int everything)
+{
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    uint32_t t = now_ms();
+
+    pthread_mutex_lock(&registry_lock);
+    collect_ended(t);
+    int n = 0;
+    for (struct watch *w = watched; w; w = w->next)
+        n++;
+    struct watch **todo = n ? malloc((size_t)n * sizeof *todo) : NULL;
+    int k = 0;
+    if (todo)
+        for (struct watch *w = watched; w && k < n; w = w->next)
+            if (everything || (int32_t)(t - w->next_due_ms) >= 0)
+                todo[k++] = w;
+    pthread_mutex_unlock(&registry_lock);
+
+    uint64_t scanned = 0;
+    if (k) {
+        ranges_refresh(&ranges);
+        for (int i = 0; i < k; i++) {
+            scanned += measure(todo[i]);
+            todo[i]->next_due_ms = t + retain_config.interval_ms;
+        }
+    }
+    free(todo);
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    uint64_t cpu = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000ull + (uint64_t)c1.tv_nsec -
+                   (uint64_t)c0.tv_nsec;
+    pthread_mutex_lock(&registry_lock);
+    stats.passes++;
+    stats.bytes_scanned += scanned;
+    stats.cpu_ns += cpu;
+    pthread_mutex_unlock(&registry_lock);
+    /* Stay within the budget: after a pass that cost c, rest c/budget. */
+    uint64_t rest = (uint64_t)((double)cpu / CPU_BUDGET / 1e6);
+    wait_ms = rest > retain_config.interval_ms ? rest : retain_config.interval_ms;
+}
+
+void retention_sample_pass(void) { pass(0); }
+uint64_t retention_next_wait_ms(void) { return wait_ms; }
+
+static int by_retained(const void *a, const void *b)
+{
+    const struct finding *x = a, *y = b;
+    if (x->retained_bytes != y->retained_bytes)
+        return x->retained_bytes < y->retained_bytes ? 1 : -1;
+    return x->address > y->address ? 1 : -1;
+}
 
 int retention_findings(struct finding **out, int final)
 {
-    *out = NULL;
-    return 0;
+    if (final)
+        pass(1);                /* a last look at every live block */
+    uint32_t t = now_ms();
+    pthread_mutex_lock(&registry_lock);
+    collect_ended(t);
+    int n = npast;
+    for (struct watch *w = watched; w; w = w->next)
+        n++;
+    struct finding *f = malloc((size_t)(n ? n : 1) * sizeof *f);
+    int k = 0;
+    if (f) {
+        for (int i = 0; i < npast; i++)
+            f[k++] = past[i];
+        for (struct watch *w = watched; w; w = w->next)
+            if (k < n && as_finding(w, t, &f[k]))
+                k++;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (f)
+        qsort(f, (size_t)k, sizeof *f, by_retained);
+    *out = f;
+    return k;
 }
 
 void retention_stats(struct sampler_stats *out)
@@ -66,15 +469,23 @@ void retention_stats(struct sampler_stats *out)
     pthread_mutex_unlock(&registry_lock);
 }
 
-void retention_annotate(const void *block, size_t used, size_t capacity) {}
-
 void retention_lock(void) { pthread_mutex_lock(&registry_lock); }
 void retention_unlock(void) { pthread_mutex_unlock(&registry_lock); }
-void retention_after_fork_child(void) { pthread_mutex_init(&registry_lock, NULL); }
+void retention_after_fork_child(void)
+{
+    pthread_mutex_init(&registry_lock, NULL);
+    /* The sampler may have been copying a block at the fork; it is gone. */
+    for (struct watch *w = watched; w; w = w->next)
+        w->lock = 0;
+}
 
 /* retain.h entry point. */
 __attribute__((visibility("default"))) void retain_annotate_occupancy_impl(const void *block, size_t used,
                                                                           size_t capacity)
 {
+    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
+        return;
+    retain_guard++;
     retention_annotate(block, used, capacity);
+    retain_guard--;
 }

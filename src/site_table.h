@@ -23,6 +23,10 @@ struct site {
      * freed or realloc'd while a larger one from the same site was live. */
     uint32_t large_blocks;
     uint32_t replaced_by_larger;
+    uint32_t last_large_ms;     /* newest large block from here: when, how big */
+    uint64_t last_large_size;
+    uint32_t last_shed_ms;      /* newest large block realloc'd away: when, how big */
+    uint64_t last_shed_size;
     uintptr_t ips[];
 };
 

@@ -83,8 +83,12 @@ int main(void)
     size_t nb2, ne2;
     bucket_stats(&nb2, &ne2);
     double occ = (double)ne2 / (double)nb2;
-    corpus_phase("drained", "buckets=%zu items=%u nonempty=%zu occupancy=%.4f",
-                 nb2, HASH_COUNT(users), ne2, occ);
+    size_t stale_mult = 0;        /* empty buckets whose count word is not zero */
+    for (unsigned i = 0; i < users->hh.tbl->num_buckets; i++)
+        stale_mult += !users->hh.tbl->buckets[i].hh_head && users->hh.tbl->buckets[i].expand_mult;
+    corpus_phase("drained", "buckets=%zu items=%u nonempty=%zu occupancy=%.4f "
+                 "empty_with_stale_expand_mult=%zu",
+                 nb2, HASH_COUNT(users), ne2, occ, stale_mult);
     corpus_truth(nb2 * sizeof(UT_hash_bucket), peak, occ);
     corpus_sleep(HOLD_DRAINED_S);
 

@@ -10,6 +10,8 @@
  *
  * stdout: "child K done" from each child, "PID K <pid> status S" from the
  * parent (the harness uses the pids and ignores them when comparing output).
+ *
+ * usage: forkthreads [NFORK [GAP_MS]]   (default 4 children, 50 ms apart)
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -21,7 +23,6 @@
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
-#define NFORK 4
 
 static volatile int stop;
 static void *child_blocks[1000];
@@ -94,15 +95,17 @@ static void child_main(int k)
     exit(0); /* normal exit: stdio flushed, atexit handlers run */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int nfork = argc > 1 ? atoi(argv[1]) : 4;
+    long gap_ms = argc > 2 ? atol(argv[2]) : 50;
     pthread_t th[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&th[i], NULL, churn, (void *)(intptr_t)i);
     sleep_ms(200);
 
     int failures = 0;
-    for (int k = 0; k < NFORK; k++) {
+    for (int k = 0; k < nfork; k++) {
         fflush(stdout);
         pid_t pid = fork();
         if (pid < 0) {
@@ -118,7 +121,7 @@ int main(void)
         if (code != 0)
             failures++;
         printf("PID %d %d status %d\n", k, (int)pid, code);
-        sleep_ms(50);
+        sleep_ms(gap_ms);
     }
 
     stop = 1;

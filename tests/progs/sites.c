@@ -28,6 +28,7 @@ static int delta_count;
 static void *eps_blocks[20];
 static void *zeta_blocks[35];
 static void *eta_buf;
+static void *theta_blocks[10];
 
 static void expect(const char *fn, long allocs, long frees, long live)
 {
@@ -163,6 +164,37 @@ NOINLINE void alloc_eta(void)
 }
 enum { ETA_LAST = __LINE__ };
 
+/* Allocation, reallocation and free in three different functions: the
+ * realloc frees the block of alloc_theta's site and makes a new one at
+ * grow_theta's; drop_theta frees 3 of those (counted at grow_theta's site). */
+enum { THETA_FIRST = __LINE__ };
+NOINLINE void alloc_theta(void)
+{
+    for (int i = 0; i < 10; i++) {
+        theta_blocks[i] = malloc(50);
+        memset(theta_blocks[i], 't', 50);
+    }
+}
+enum { THETA_LAST = __LINE__ };
+
+enum { GROW_FIRST = __LINE__ };
+NOINLINE void grow_theta(void)
+{
+    for (int i = 0; i < 10; i++) {
+        theta_blocks[i] = realloc(theta_blocks[i], 500);
+        memset(theta_blocks[i], 'T', 500);
+    }
+}
+enum { GROW_LAST = __LINE__ };
+
+NOINLINE void drop_theta(void)
+{
+    for (int i = 0; i < 3; i++) {
+        free(theta_blocks[i]);
+        theta_blocks[i] = NULL;
+    }
+}
+
 int main(void)
 {
     alloc_alpha();
@@ -173,6 +205,9 @@ int main(void)
     int nulls = alloc_eps();
     int bad = alloc_zeta();
     alloc_eta();
+    alloc_theta();
+    grow_theta();
+    drop_theta();
 
     range("alloc_alpha", ALPHA_FIRST, ALPHA_LAST);
     range("alloc_beta", BETA_FIRST, BETA_LAST);
@@ -181,6 +216,8 @@ int main(void)
     range("alloc_eps", EPS_FIRST, EPS_LAST);
     range("alloc_zeta", ZETA_FIRST, ZETA_LAST);
     range("alloc_eta", ETA_FIRST, ETA_LAST);
+    range("alloc_theta", THETA_FIRST, THETA_LAST);
+    range("grow_theta", GROW_FIRST, GROW_LAST);
 
     expect("alloc_alpha", 100, 40, 60 * 100);
     expect("alloc_beta", 250, 200, 50 * 48);
@@ -191,6 +228,9 @@ int main(void)
     expect("alloc_eps", 20, 5, 15 * 10);
     expect("alloc_zeta", 35, 10, 10 * 192 + 10 * 96 + 5 * 100);
     expect("alloc_eta", 2, 1, 20 * 8);
+    expect("alloc_theta", 10, 10, 0);
+    expect("grow_theta", 10, 3, 7 * 500);
+    expect("drop_theta", 0, 0, 0);
 
     printf("realloc(p,0) returned NULL %d of 5 times\n", nulls);
     printf("aligned failures %d\n", bad);

@@ -1,0 +1,93 @@
+#include "advice.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct rule {
+    const char *function;       /* substring of a frame's function, or NULL */
+    const char *file;           /* substring of a frame's file or module, or NULL */
+    const char *text;
+};
+
+/* First match wins: most specific containers first. */
+static const struct rule rules[] = {
+    { "_Hashtable", NULL,
+      "std::unordered_map/unordered_set never shrink their bucket array on erase. After bulk "
+      "erases call m.rehash(0) (shrinks to fit the remaining elements), or swap with a fresh "
+      "container: decltype(m)(m.begin(), m.end()).swap(m)." },
+    { NULL, "hashtable", 
+      "std::unordered_map/unordered_set never shrink their bucket array on erase. After bulk "
+      "erases call m.rehash(0), or swap with a fresh container: decltype(m)(m.begin(), m.end()).swap(m)." },
+    { "dictresize", NULL,
+      "CPython dicts keep their table after del until the next insert resizes them. Rebuild "
+      "the dict after bulk deletes (d = dict(d), or d = {k: v for k, v in d.items()}), or "
+      "build a new dict per batch instead of deleting from a long-lived one." },
+    { "new_keys_object", NULL,
+      "CPython dicts keep their table after del until the next insert resizes them. Rebuild "
+      "the dict after bulk deletes (d = dict(d)), or build a new dict per batch." },
+    { "set_table_resize", NULL,
+      "CPython sets keep their table after discard/remove (deleted slots hold a dummy marker). "
+      "Rebuild the set after bulk removals: s = set(s)." },
+    { "PyDict", NULL,
+      "CPython dicts keep their table after del until the next insert resizes them. Rebuild "
+      "the dict after bulk deletes (d = dict(d))." },
+    { NULL, "uthash.h",
+      "uthash keeps its bucket array until the last item is deleted (HASH_DEL never shrinks "
+      "it). After bulk deletes, move the survivors into a new table (HASH_ADD into a fresh "
+      "head, then HASH_CLEAR the old one) or HASH_CLEAR and rebuild." },
+    { "flat_hash", NULL,
+      "absl::flat_hash_map/set do not shrink on erase. After bulk erases call m.rehash(0) or "
+      "swap with a fresh map; for large values use node_hash_map or store pointers." },
+    { "g_hash_table", NULL,
+      "GHashTable normally shrinks on remove; check for references keeping it large." },
+    { "kh_resize", NULL,
+      "khash never shrinks on kh_del. Rebuild the table after bulk deletes (kh_resize to a "
+      "smaller size, or copy the survivors into a new table)." },
+};
+
+static int contains(const char *s, const char *needle)
+{
+    return s && needle && strstr(s, needle) != NULL;
+}
+
+void advice_write(struct report *r, struct finding *f)
+{
+    const struct frame *frames[64];
+    int n = f->site ? report_stack(r, f->site, frames, 64) : 0;
+    const char *text = NULL;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !text; i++)
+        for (int j = 0; j < n; j++) {
+            const struct rule *ru = &rules[i];
+            if ((ru->function && contains(frames[j]->function, ru->function)) ||
+                (ru->file && (contains(frames[j]->file, ru->file)))) {
+                text = ru->text;
+                break;
+            }
+        }
+    /* The function to name: the first frame outside the C/C++ runtime. */
+    const char *where = NULL;
+    for (int j = 0; j < n && !where; j++) {
+        const char *fn = frames[j]->function, *mod = frames[j]->module;
+        if (fn && !contains(mod, "libc.so") && !contains(mod, "libstdc++") &&
+            strncmp(fn, "operator new", 12) != 0 && !contains(fn, "__gnu_cxx") &&
+            !contains(fn, "std::"))
+            where = fn;
+    }
+    char generic[512];
+    if (!text) {
+        const char *layout =
+            f->probe && !strcmp(f->probe, "nonzero")
+                ? " Its slots hold large values inline: storing pointers to the values instead "
+                  "keeps the array small when it must stay big."
+                : "";
+        snprintf(generic, sizeof generic,
+                 "This array kept its peak capacity after its contents went away. Rebuild it "
+                 "after bulk deletes (allocate one sized for what remains and move the "
+                 "survivors), or shrink it when its load falls below a quarter.%s", layout);
+        text = generic;
+    }
+    if (where)
+        snprintf(f->advice, sizeof f->advice, "%s (array allocated from %s.)", text, where);
+    else
+        snprintf(f->advice, sizeof f->advice, "%s", text);
+}

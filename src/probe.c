@@ -1,0 +1,354 @@
+#include "probe.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const probe_names[NPROBES] = { "pointer", "nonzero", "marker", "ctrl", "annotation" };
+
+/* ---- mapped ranges ------------------------------------------------------ */
+
+static uintptr_t parse_hex(const char **p)
+{
+    uintptr_t v = 0;
+    for (;; (*p)++) {
+        char c = **p;
+        if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
+        else return v;
+    }
+}
+
+void ranges_refresh(struct mapped_ranges *m)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        if (len == cap) {
+            char *b = realloc(buf, cap * 2 + 1);
+            if (!b)
+                break;
+            buf = b;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    if (!buf)
+        return;
+    buf[len] = 0;
+    m->n = 0;
+    for (const char *p = buf; *p;) {
+        uintptr_t lo = parse_hex(&p);
+        if (*p == '-')
+            p++;
+        uintptr_t hi = parse_hex(&p);
+        int readable = p[0] == ' ' && p[1] == 'r';
+        if (readable && hi > lo) {
+            if (m->n == m->cap) {
+                int cap2 = m->cap ? m->cap * 2 : 512;
+                void *r = realloc(m->range, (size_t)cap2 * sizeof *m->range);
+                if (!r)
+                    break;
+                m->range = r;
+                m->cap = cap2;
+            }
+            /* /proc lists mappings in address order; merge neighbours. */
+            if (m->n && m->range[m->n - 1][1] == lo)
+                m->range[m->n - 1][1] = hi;
+            else {
+                m->range[m->n][0] = lo;
+                m->range[m->n][1] = hi;
+                m->n++;
+            }
+        }
+        while (*p && *p != '\n')
+            p++;
+        if (*p)
+            p++;
+    }
+    free(buf);
+}
+
+int ranges_contains(const struct mapped_ranges *m, uintptr_t v, int *hint)
+{
+    if (v < 4096 || m->n == 0)
+        return 0;
+    int h = *hint;
+    if (h < m->n && v >= m->range[h][0] && v < m->range[h][1])
+        return 1;
+    int lo = 0, hi = m->n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (v < m->range[mid][0])
+            hi = mid - 1;
+        else if (v >= m->range[mid][1])
+            lo = mid + 1;
+        else {
+            *hint = mid;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- sampling ----------------------------------------------------------- */
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+/* One chunk per stratum, at a pseudo-random place inside it: even coverage
+ * of the block, no aliasing with a table's own period. */
+void sample_plan_make(struct sample_plan *p, uintptr_t addr, uint64_t size)
+{
+    uint64_t want = size / 128 / PROBE_CHUNK_BYTES;   /* ~0.8% of the block ... */
+    if (want < 16)
+        want = 16;                                    /* ... at least 4 KiB ... */
+    if (want > PROBE_MAX_CHUNKS)
+        want = PROBE_MAX_CHUNKS;                      /* ... at most 16 KiB */
+    uint64_t stratum = size / want;
+    if (stratum < PROBE_CHUNK_BYTES) {
+        want = size / PROBE_CHUNK_BYTES;
+        stratum = PROBE_CHUNK_BYTES;
+    }
+    p->nchunks = (int)want;
+    for (uint64_t i = 0; i < want; i++) {
+        uint64_t room = stratum - PROBE_CHUNK_BYTES;
+        uint64_t off = i * stratum + (room ? mix(addr + i) % (room + 1) : 0);
+        p->chunk_off[i] = off & ~(uint64_t)7;
+    }
+    p->nctrl = 0;
+}
+
+void sample_plan_ctrl(struct sample_plan *p, uintptr_t addr, uint64_t off, uint64_t len)
+{
+    int n = PROBE_CTRL_CHUNKS;
+    uint64_t stratum = len / (uint64_t)n;
+    if (stratum < PROBE_CHUNK_BYTES) {
+        n = (int)(len / PROBE_CHUNK_BYTES);
+        stratum = PROBE_CHUNK_BYTES;
+    }
+    if (n == 0) {
+        p->nctrl = 1;
+        p->ctrl_off[0] = off;
+        p->ctrl_len[0] = len;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t room = stratum - PROBE_CHUNK_BYTES;
+        p->ctrl_off[i] = off + (uint64_t)i * stratum + (room ? mix(addr ^ (uint64_t)i) % (room + 1) : 0);
+        p->ctrl_len[i] = PROBE_CHUNK_BYTES;
+    }
+    p->nctrl = n;
+}
+
+void sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr)
+{
+    s->nchunks = p->nchunks;
+    for (int i = 0; i < p->nchunks; i++) {
+        s->first_word[i] = p->chunk_off[i] / 8;
+        /* Racy by design: the program may be writing; a torn word only
+         * miscounts one slot of one sample. */
+        memcpy(s->words[i], (const void *)(addr + p->chunk_off[i]), PROBE_CHUNK_BYTES);
+    }
+    s->nctrl_bytes = 0;
+    for (int i = 0; i < p->nctrl; i++) {
+        memcpy(s->ctrl + s->nctrl_bytes, (const void *)(addr + p->ctrl_off[i]), p->ctrl_len[i]);
+        s->nctrl_bytes += (int)p->ctrl_len[i];
+    }
+}
+
+int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
+{
+    const uint8_t *b = (const uint8_t *)addr;
+    static const uint64_t headers[] = { 0, 8, 16 };
+    for (unsigned h = 0; h < sizeof headers / sizeof headers[0]; h++) {
+        uint64_t start = headers[h];
+        for (int k = 4; k < 40; k++) {
+            uint64_t cap = (1ull << k) - 1;
+            if (start + cap + 16 > size)
+                break;
+            /* Control bytes plus slots of >= 1 byte each: the block must be
+             * larger than twice the control region. */
+            if (start + 2 * cap > size)
+                break;
+            if (b[start + cap] != 0xFF || memcmp(b + start, b + start + cap + 1, 15) != 0)
+                continue;
+            int ok = 1;
+            for (int i = 0; i < 256 && ok; i++) {
+                uint8_t c = b[start + (mix((uint64_t)i) % cap)];
+                ok = c < 0x80 || c == 0x80 || c == 0xFE;
+            }
+            if (ok) {
+                *off = start;
+                *len = cap;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- measuring ---------------------------------------------------------- */
+
+#define MAX_STRIDE 8
+
+/* The smallest stride at which pointer words fall in some positions of a
+ * slot and never in another: a slot with a non-pointer field. */
+static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CHUNK_WORDS],
+                         uint32_t nptr, struct slot_layout *layout)
+{
+    if (nptr < 64)
+        return;
+    uint32_t count[MAX_STRIDE + 1][MAX_STRIDE];
+    memset(count, 0, sizeof count);
+    for (int c = 0; c < s->nchunks; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++)
+            if (isptr[c][w]) {
+                uint64_t g = s->first_word[c] + (uint64_t)w;
+                for (int st = 2; st <= MAX_STRIDE; st++)
+                    count[st][g % (uint64_t)st]++;
+            }
+    for (int st = 2; st <= MAX_STRIDE; st++) {
+        uint32_t max = 0, min = UINT32_MAX;
+        int argmin = 0;
+        for (int r = 0; r < st; r++) {
+            if (count[st][r] > max)
+                max = count[st][r];
+            if (count[st][r] < min) {
+                min = count[st][r];
+                argmin = r;
+            }
+        }
+        if (max >= 32 && min * 20 <= max) {
+            layout->stride = st;
+            layout->offset = argmin;        /* slots begin at their non-pointer field */
+            return;
+        }
+    }
+    layout->stride = 1;
+    layout->offset = 0;
+}
+
+enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4 };
+
+void probe_measure(const struct sample *s, const struct mapped_ranges *m,
+                   struct slot_layout *layout, struct measurement *out)
+{
+    static uint8_t isptr[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];   /* sampler thread only */
+    static uint8_t kind[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];
+    memset(out, 0, sizeof *out);
+
+    /* Pass 1: classify words; vote for a repeated marker value (all-ones
+     * words are markers by themselves and do not vote). */
+    uint32_t nptr = 0, total = 0;
+    uint64_t cand = 0;
+    int64_t votes = 0;
+    int hint = 0;
+    for (int c = 0; c < s->nchunks; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++) {
+            uint64_t v = s->words[c][w];
+            uint8_t k = 0;
+            if (v) {
+                k |= WORD_NONZERO;
+                if (!(v & 7) && ranges_contains(m, (uintptr_t)v, &hint)) {
+                    k |= WORD_POINTER;
+                    nptr++;
+                }
+                if (v != ~0ull) {
+                    if (votes == 0) {
+                        cand = v;
+                        votes = 1;
+                    } else {
+                        votes += v == cand ? 1 : -1;
+                    }
+                }
+            }
+            isptr[c][w] = (k & WORD_POINTER) != 0;
+            kind[c][w] = k;
+            total++;
+        }
+    out->pointer_words = nptr;
+    uint32_t cand_count = 0;
+    for (int c = 0; c < s->nchunks; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++)
+            cand_count += s->words[c][w] == cand && cand;
+    /* A marker is one value in at least a tenth of the words. */
+    uint64_t marker = cand_count * 10 >= total ? cand : 0;
+    out->marker = marker;
+    for (int c = 0; c < s->nchunks; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++) {
+            uint64_t v = s->words[c][w];
+            if (v && v != ~0ull && v != marker)
+                kind[c][w] |= WORD_MEANINGFUL;
+        }
+
+    infer_layout(s, (const uint8_t (*)[PROBE_CHUNK_WORDS])isptr, nptr, layout);
+    int st = layout->stride > 0 ? layout->stride : 1;
+    int off = layout->offset;
+
+    /* Pass 2: slots (whole ones inside each chunk) with any word of a kind,
+     * counted in 8 groups of chunks to judge how evenly they spread. */
+    enum { GROUPS = 8 };
+    uint32_t used[3][GROUPS], slots[GROUPS];
+    memset(used, 0, sizeof used);
+    memset(slots, 0, sizeof slots);
+    static const uint8_t bit[3] = { WORD_POINTER, WORD_NONZERO, WORD_MEANINGFUL };
+    for (int c = 0; c < s->nchunks; c++) {
+        int g = c * GROUPS / s->nchunks;
+        uint64_t first = s->first_word[c];
+        /* First slot start inside the chunk. */
+        int w = (int)(((uint64_t)off + (uint64_t)st * 64 - first % (uint64_t)st) % (uint64_t)st);
+        for (; w + st <= PROBE_CHUNK_WORDS; w += st) {
+            uint8_t any = 0;
+            for (int j = 0; j < st; j++)
+                any |= kind[c][w + j];
+            slots[g]++;
+            for (int p = 0; p < 3; p++)
+                used[p][g] += (any & bit[p]) != 0;
+        }
+    }
+    uint32_t nslots = 0;
+    for (int g = 0; g < GROUPS; g++)
+        nslots += slots[g];
+    if (nslots == 0)
+        return;
+    for (int p = 0; p < 3; p++) {
+        uint32_t u = 0;
+        for (int g = 0; g < GROUPS; g++)
+            u += used[p][g];
+        double mean = (double)u / nslots;
+        out->occ[p] = (float)mean;
+        out->valid[p] = 1;
+        int even = 1;
+        for (int g = 0; g < GROUPS && even; g++) {
+            if (!slots[g])
+                continue;
+            double f = (double)used[p][g] / slots[g];
+            even = f >= 0.5 * mean && f <= 1.5 * mean + 0.02;
+        }
+        out->uniform[p] = (uint8_t)even;
+    }
+
+    if (s->nctrl_bytes > 0) {
+        uint32_t full = 0;
+        for (int i = 0; i < s->nctrl_bytes; i++)
+            full += s->ctrl[i] < 0x80;
+        out->occ[PROBE_CTRL] = (float)full / (float)s->nctrl_bytes;
+        out->valid[PROBE_CTRL] = 1;
+        out->uniform[PROBE_CTRL] = 1;
+    }
+}
