@@ -207,7 +207,9 @@ int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
 #define MAX_STRIDE 8
 
 /* The smallest stride at which pointer words fall in some positions of a
- * slot and never in another: a slot with a non-pointer field. */
+ * slot and never in another: a slot with a non-pointer field (a count, a
+ * hash).  The slot boundary is where slots are most often all-empty or
+ * all-used: a wrong boundary splits slots, and groups come out mixed. */
 static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CHUNK_WORDS],
                          uint32_t nptr, struct slot_layout *layout)
 {
@@ -222,25 +224,42 @@ static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CH
                 for (int st = 2; st <= MAX_STRIDE; st++)
                     count[st][g % (uint64_t)st]++;
             }
-    for (int st = 2; st <= MAX_STRIDE; st++) {
+    int stride = 1;
+    for (int st = 2; st <= MAX_STRIDE && stride == 1; st++) {
         uint32_t max = 0, min = UINT32_MAX;
-        int argmin = 0;
         for (int r = 0; r < st; r++) {
             if (count[st][r] > max)
                 max = count[st][r];
-            if (count[st][r] < min) {
+            if (count[st][r] < min)
                 min = count[st][r];
-                argmin = r;
+        }
+        if (max >= 32 && min * 20 <= max)
+            stride = st;
+    }
+    int best_off = 0;
+    if (stride > 1) {
+        uint32_t best_mixed = UINT32_MAX;
+        for (int off = 0; off < stride; off++) {
+            uint32_t mixed = 0;
+            for (int c = 0; c < s->nchunks; c++) {
+                uint64_t first = s->first_word[c];
+                int w = (int)(((uint64_t)off + (uint64_t)stride * 64 - first % (uint64_t)stride) %
+                              (uint64_t)stride);
+                for (; w + stride <= PROBE_CHUNK_WORDS; w += stride) {
+                    int zeros = 0;
+                    for (int j = 0; j < stride; j++)
+                        zeros += s->words[c][w + j] == 0;
+                    mixed += zeros != 0 && zeros != stride;
+                }
+            }
+            if (mixed < best_mixed) {
+                best_mixed = mixed;
+                best_off = off;
             }
         }
-        if (max >= 32 && min * 20 <= max) {
-            layout->stride = st;
-            layout->offset = argmin;        /* slots begin at their non-pointer field */
-            return;
-        }
     }
-    layout->stride = 1;
-    layout->offset = 0;
+    layout->stride = stride;
+    layout->offset = best_off;
 }
 
 enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4 };
@@ -307,9 +326,19 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
     memset(used, 0, sizeof used);
     memset(slots, 0, sizeof slots);
     static const uint8_t bit[3] = { WORD_POINTER, WORD_NONZERO, WORD_MEANINGFUL };
+    uint32_t ptr_slots = 0, ptr_used = 0;
     for (int c = 0; c < s->nchunks; c++) {
         int g = c * GROUPS / s->nchunks;
         uint64_t first = s->first_word[c];
+        /* A chunk with no pointer but mostly other data is not part of a
+         * pointer table's slots (a CPython dict's index array, a header):
+         * the pointer probe leaves it out. */
+        int chunk_ptrs = 0, chunk_nonzero = 0;
+        for (int j = 0; j < PROBE_CHUNK_WORDS; j++) {
+            chunk_ptrs += isptr[c][j];
+            chunk_nonzero += (kind[c][j] & WORD_NONZERO) != 0;
+        }
+        int foreign = chunk_ptrs == 0 && chunk_nonzero * 2 >= PROBE_CHUNK_WORDS;
         /* First slot start inside the chunk. */
         int w = (int)(((uint64_t)off + (uint64_t)st * 64 - first % (uint64_t)st) % (uint64_t)st);
         for (; w + st <= PROBE_CHUNK_WORDS; w += st) {
@@ -319,6 +348,10 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
             slots[g]++;
             for (int p = 0; p < 3; p++)
                 used[p][g] += (any & bit[p]) != 0;
+            if (!foreign) {
+                ptr_slots++;
+                ptr_used += (any & WORD_POINTER) != 0;
+            }
         }
     }
     uint32_t nslots = 0;
@@ -342,6 +375,7 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
         }
         out->uniform[p] = (uint8_t)even;
     }
+    out->occ[PROBE_POINTER] = ptr_slots ? (float)ptr_used / (float)ptr_slots : 0;
 
     if (s->nctrl_bytes > 0) {
         uint32_t full = 0;

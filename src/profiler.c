@@ -63,7 +63,6 @@ __attribute__((constructor)) static void profiler_start(void)
     real_alloc_resolve();
     config_load();
     profiler.start_ns = clock_now_ns();
-    profiler.start_wall = time(NULL);
     profiler.pid = getpid();
     thread_state_init();
     site_table_init();

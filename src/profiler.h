@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include <time.h>
 
 struct profiler {
     int ready;                  /* set once start-up finished: wrappers track */
@@ -12,7 +11,6 @@ struct profiler {
     int forked;                 /* this process is a fork child of a profiled one */
     pid_t pid;
     uint64_t start_ns;
-    time_t start_wall;          /* seconds, for comparing with file times */
 };
 
 extern struct profiler profiler;

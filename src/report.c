@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +36,30 @@ void report_after_fork_child(void)
 }
 
 /* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
- * process of a tree (a wrapper like `timeout`, a shell's children): the
- * first process to write a report there keeps the name, and any other whose
- * report would replace one written during its own lifetime adds its pid. */
+ * process of a tree (a shell's children, a wrapper like `timeout` and what
+ * it runs): the process the user started keeps the name, and a process whose
+ * parent runs under libretain too adds its pid, so none overwrites another. */
+static int parent_is_profiled(void)
+{
+    char path[64], buf[8192];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int found = 0;
+    size_t keep = 0;
+    ssize_t r;
+    /* Search the stream; keep a tail so a name split across reads matches. */
+    while (!found && (r = read(fd, buf + keep, sizeof buf - 1 - keep)) > 0) {
+        size_t len = keep + (size_t)r;
+        buf[len] = 0;
+        found = strstr(buf, "libretain") != NULL;
+        keep = len > 16 ? 16 : len;
+        memmove(buf, buf + len - keep, keep);
+    }
+    close(fd);
+    return found;
+}
 
 static void output_prefix(char *out, size_t cap)
 {
@@ -58,13 +78,8 @@ static void output_prefix(char *out, size_t cap)
     out[n] = 0;
     if (had_pid)
         return;
-    if (suffix_pid < 0) {
-        char path[600];
-        struct stat st;
-        snprintf(path, sizeof path, "%s.json", out);
-        suffix_pid = profiler.forked ||
-                     (stat(path, &st) == 0 && st.st_mtime >= profiler.start_wall);
-    }
+    if (suffix_pid < 0)
+        suffix_pid = profiler.forked || parent_is_profiled();
     if (suffix_pid && n + 24 < cap)
         snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
 }
