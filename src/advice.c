@@ -18,6 +18,9 @@ static const struct rule rules[] = {
     { NULL, "hashtable", 
       "std::unordered_map/unordered_set never shrink their bucket array on erase. After bulk "
       "erases call m.rehash(0), or swap with a fresh container: decltype(m)(m.begin(), m.end()).swap(m)." },
+    { "_M_realloc_insert", NULL,
+      "std::vector keeps its capacity after clear() and erase(). After bulk removals call "
+      "v.shrink_to_fit(), or swap with a fresh vector: std::vector<T>(v).swap(v)." },
     { "dictresize", NULL,
       "CPython dicts keep their table after del until the next insert resizes them. Rebuild "
       "the dict after bulk deletes (d = dict(d), or d = {k: v for k, v in d.items()}), or "
@@ -50,6 +53,19 @@ static int contains(const char *s, const char *needle)
     return s && needle && strstr(s, needle) != NULL;
 }
 
+/* std::, __gnu_cxx:: and operator new, judged on the name alone: a user's
+ * function taking std:: arguments is the user's. */
+static int is_library_function(const char *fn)
+{
+    size_t len = strcspn(fn, "(");
+    if (!strncmp(fn, "operator new", 12) || !strncmp(fn, "__", 2))
+        return 1;
+    for (size_t i = 0; i + 5 <= len; i++)
+        if (!strncmp(fn + i, "std::", 5) || !strncmp(fn + i, "__gnu_cxx::", 11))
+            return 1;
+    return 0;
+}
+
 void advice_write(struct report *r, struct finding *f)
 {
     const struct frame *frames[64];
@@ -64,13 +80,13 @@ void advice_write(struct report *r, struct finding *f)
                 break;
             }
         }
-    /* The function to name: the first frame outside the C/C++ runtime. */
+    /* The function to name: the first frame outside the C/C++ runtime and the
+     * standard library. */
     const char *where = NULL;
     for (int j = 0; j < n && !where; j++) {
         const char *fn = frames[j]->function, *mod = frames[j]->module;
         if (fn && !contains(mod, "libc.so") && !contains(mod, "libstdc++") &&
-            strncmp(fn, "operator new", 12) != 0 && !contains(fn, "__gnu_cxx") &&
-            !contains(fn, "std::"))
+            !is_library_function(fn))
             where = fn;
     }
     char generic[512];

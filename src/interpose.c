@@ -14,6 +14,7 @@
 #include "config.h"
 #include "profiler.h"
 #include "real_alloc.h"
+#include "referents.h"
 #include "retention.h"
 #include "site_table.h"
 #include "thread_state.h"
@@ -108,6 +109,8 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
     ts->c.allocations++;
     ts->c.bytes_allocated += usable;
     ts->unflushed += (int64_t)usable;
+    if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
+        referents_reused((uintptr_t)p);
 
     if (n >= retain_config.min_size) {
         track(p, n, 1);
@@ -132,6 +135,8 @@ static void note_free(struct thread_state *ts, void *p, int reallocated)
     ts->c.frees++;
     ts->c.bytes_freed += usable;
     ts->unflushed -= (int64_t)usable;
+    if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
+        referents_freed((uintptr_t)p);
     struct block b;
     if (block_remove((uintptr_t)p, &b)) {
         if (b.site)
@@ -228,6 +233,8 @@ static void *realloc_tracked(void *p, size_t n)
     ts->c.frees++;
     ts->c.bytes_freed += old_usable;
     ts->unflushed -= (int64_t)old_usable;
+    if (unlikely(referents_armed) && q != p && referent_maybe((uintptr_t)p))
+        referents_freed((uintptr_t)p);
     if (was_tracked) {
         if (old.site)
             site_account_free(old.site, old.weight, old.size * old.weight);

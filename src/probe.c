@@ -1,11 +1,13 @@
 #include "probe.h"
+#include "referents.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-const char *const probe_names[NPROBES] = { "pointer", "nonzero", "marker", "ctrl", "annotation" };
+const char *const probe_names[NPROBES] = { "pointer", "nonzero", "marker", "ctrl", "liveness",
+                                            "annotation" };
 
 /* ---- mapped ranges ------------------------------------------------------ */
 
@@ -262,10 +264,10 @@ static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CH
     layout->offset = best_off;
 }
 
-enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4 };
+enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4, WORD_LIVE_POINTER = 8 };
 
 void probe_measure(const struct sample *s, const struct mapped_ranges *m,
-                   struct slot_layout *layout, struct measurement *out)
+                   struct slot_layout *layout, int register_referents, struct measurement *out)
 {
     static uint8_t isptr[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];   /* sampler thread only */
     static uint8_t kind[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];
@@ -315,6 +317,23 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
                 kind[c][w] |= WORD_MEANINGFUL;
         }
 
+    /* Liveness: a pointer word is live unless it points at a block that was
+     * registered earlier and freed since. */
+    int registering = register_referents;
+    referents_lock();
+    for (int c = 0; c < s->nchunks; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++)
+            if (kind[c][w] & WORD_POINTER) {
+                uintptr_t v = (uintptr_t)s->words[c][w];
+                if (!referents_is_freed(v))
+                    kind[c][w] |= WORD_LIVE_POINTER;
+            }
+    referents_unlock();
+    for (int c = 0; c < s->nchunks && registering; c++)
+        for (int w = 0; w < PROBE_CHUNK_WORDS && registering; w++)
+            if (kind[c][w] & WORD_LIVE_POINTER)
+                registering = referents_register((uintptr_t)s->words[c][w]);
+
     infer_layout(s, (const uint8_t (*)[PROBE_CHUNK_WORDS])isptr, nptr, layout);
     int st = layout->stride > 0 ? layout->stride : 1;
     int off = layout->offset;
@@ -326,7 +345,7 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
     memset(used, 0, sizeof used);
     memset(slots, 0, sizeof slots);
     static const uint8_t bit[3] = { WORD_POINTER, WORD_NONZERO, WORD_MEANINGFUL };
-    uint32_t ptr_slots = 0, ptr_used = 0;
+    uint32_t ptr_slots = 0, ptr_used = 0, live_used = 0;
     for (int c = 0; c < s->nchunks; c++) {
         int g = c * GROUPS / s->nchunks;
         uint64_t first = s->first_word[c];
@@ -351,6 +370,7 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
             if (!foreign) {
                 ptr_slots++;
                 ptr_used += (any & WORD_POINTER) != 0;
+                live_used += (any & WORD_LIVE_POINTER) != 0;
             }
         }
     }
@@ -376,6 +396,8 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
         out->uniform[p] = (uint8_t)even;
     }
     out->occ[PROBE_POINTER] = ptr_slots ? (float)ptr_used / (float)ptr_slots : 0;
+    out->occ[PROBE_LIVENESS] = ptr_slots ? (float)live_used / (float)ptr_slots : 0;
+    out->valid[PROBE_LIVENESS] = 1;
 
     if (s->nctrl_bytes > 0) {
         uint32_t full = 0;

@@ -9,6 +9,8 @@
  *   marker   slots holding a word that is neither zero, nor all ones, nor the
  *            one value repeated across the block (a shared "dummy" key)
  *   ctrl     SwissTable control bytes in 0x00..0x7F (full)
+ *   liveness slots holding a pointer to a block not freed since it was seen
+ *            (stale pointers left by vector::clear, node tables)
  * A slot is `stride` words starting at `offset`, inferred from where pointer
  * words fall (e.g. uthash buckets: a pointer and a count, stride 2). */
 #ifndef RETAIN_PROBE_H
@@ -17,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum probe_kind { PROBE_POINTER, PROBE_NONZERO, PROBE_MARKER, PROBE_CTRL, PROBE_ANNOTATION, NPROBES };
+enum probe_kind {
+    PROBE_POINTER, PROBE_NONZERO, PROBE_MARKER, PROBE_CTRL, PROBE_LIVENESS, PROBE_ANNOTATION, NPROBES
+};
 extern const char *const probe_names[NPROBES];
 
 #define PROBE_CHUNK_BYTES 256
@@ -72,8 +76,9 @@ struct measurement {
     uint64_t marker;            /* the repeated value, 0 if none */
 };
 
-/* Measures the sample; refines *layout when the sample has enough pointers. */
+/* Measures the sample; refines *layout when the sample has enough pointers.
+ * With register_referents, the pointers seen are registered for liveness. */
 void probe_measure(const struct sample *s, const struct mapped_ranges *m,
-                   struct slot_layout *layout, struct measurement *out);
+                   struct slot_layout *layout, int register_referents, struct measurement *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "real_alloc.h"
+#include "referents.h"
 #include "report.h"
 #include "retention.h"
 #include "sampler.h"
@@ -29,6 +30,7 @@ static void fork_prepare(void)
     /* Fixed order, the same everywhere locks nest.  The report lock is not
      * taken: a report can take long, and the child re-creates its state. */
     retention_lock();
+    referents_lock();
     site_table_lock();
     thread_state_lock();
     block_table_lock_all();
@@ -39,6 +41,7 @@ static void fork_parent(void)
     block_table_unlock_all();
     thread_state_unlock();
     site_table_unlock();
+    referents_unlock();
     retention_unlock();
     retain_guard--;
 }
@@ -49,6 +52,7 @@ static void fork_child(void)
     thread_state_after_fork_child();
     site_table_after_fork_child();
     retention_after_fork_child();
+    referents_after_fork_child();
     report_after_fork_child();
     profiler.pid = getpid();
     profiler.forked = 1;

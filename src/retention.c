@@ -211,6 +211,7 @@ static int table_like(int p, const struct measurement *m)
     float o = m->occ[p];
     switch (p) {
     case PROBE_POINTER:
+    case PROBE_LIVENESS:
         return o >= 0.05f && m->pointer_words >= 64;
     case PROBE_NONZERO:
     case PROBE_MARKER:
@@ -289,7 +290,11 @@ static uint64_t measure(struct watch *w)
         stats.longest_hold_ns = held;
     bytes = (uint64_t)sample_buf.nchunks * PROBE_CHUNK_BYTES + (uint64_t)sample_buf.nctrl_bytes;
 
-    probe_measure(&sample_buf, &ranges, &w->layout, &m);
+    /* Register what the table points to while it is near its peak, so that
+     * frees of those blocks are noticed later. */
+    int near_peak = w->peak[PROBE_POINTER].table_like &&
+                    w->now[PROBE_POINTER] >= 0.5f * w->peak[PROBE_POINTER].peak;
+    probe_measure(&sample_buf, &ranges, &w->layout, near_peak || w->measured < 3, &m);
     if (annotated && ann_cap) {
         m.occ[PROBE_ANNOTATION] = (float)((double)ann_used / (double)ann_cap);
         m.valid[PROBE_ANNOTATION] = 1;

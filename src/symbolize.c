@@ -118,10 +118,21 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
     Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
     if (!cu)
         return 0;
-    Dwarf_Die *scopes = NULL;
-    int n = dwarf_getscopes(cu, pc - bias, &scopes);
+    Dwarf_Die *first = NULL;
+    int n = dwarf_getscopes(cu, pc - bias, &first);
     if (n <= 0)
         return 0;
+    /* dwarf_getscopes can stop at the CU right after an inlined scope (when
+     * the containing function is a concrete instance of an out-of-line
+     * definition); the chain of the innermost DIE itself is complete. */
+    Dwarf_Die *scopes = NULL;
+    int m = dwarf_getscopes_die(&first[0], &scopes);
+    if (m > 0) {
+        free(first);
+        n = m;
+    } else {
+        scopes = first;
+    }
     int out = 0;
     const char *cur_file = file;
     int cur_line = line;

@@ -371,6 +371,71 @@ def check_frames(ctx, matched, want, src, module, lines=None):
             return  # one frame is enough; the same function in every site
 
 
+def elf_build_id(path):
+    """The NT_GNU_BUILD_ID note of a 64-bit little-endian ELF file, as hex."""
+    import struct
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return None
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    for i in range(shnum):
+        off = shoff + i * shentsize
+        sh_type, = struct.unpack_from("<I", data, off + 4)
+        if sh_type != 7:                     # SHT_NOTE
+            continue
+        sec_off, sec_size = struct.unpack_from("<QQ", data, off + 0x18)
+        pos, end = sec_off, sec_off + sec_size
+        while pos + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", data, pos)
+            name = data[pos + 12:pos + 12 + namesz]
+            dpos = pos + 12 + (namesz + 3) // 4 * 4
+            if ntype == 3 and name == b"GNU\0":
+                return data[dpos:dpos + descsz].hex()
+            pos = dpos + (descsz + 3) // 4 * 4
+    return None
+
+
+def check_modules(ctx, rep, exe):
+    """The executable and libc appear in modules with their real build-ids
+    and a hex base; the executable's frames lie above its base."""
+    mods = [m for m in rep.get("modules") or [] if isinstance(m, dict)]
+    libc = next((m for m in mods if os.path.basename(str(m.get("path"))) == "libc.so.6"), None)
+    me = next((m for m in mods if os.path.realpath(str(m.get("path"))) == os.path.realpath(exe)), None)
+    for m, what in ((me, exe), (libc, "libc.so.6")):
+        if not ctx.check(m is not None, f"modules has no entry for {what}: "
+                         f"{[x.get('path') for x in mods][:8]}"):
+            continue
+        want = elf_build_id(m["path"])
+        if want:
+            ctx.check(str(m.get("build_id")).lower() == want,
+                      f"module {m['path']}: build_id {m.get('build_id')!r}, the file's is {want}")
+        try:
+            int(str(m.get("base")), 16)
+        except ValueError:
+            ctx.problems.append(f"module {m['path']}: base {m.get('base')!r} is not hex")
+    if me:
+        try:
+            base = int(str(me.get("base")), 16)
+        except ValueError:
+            return
+        for x in rep.get("sites") or []:
+            for fr in frames(x):
+                if fr.get("module") == me.get("path"):
+                    try:
+                        a = int(str(fr.get("address")), 16)
+                    except ValueError:
+                        continue
+                    if not base <= a < base + (64 << 20):
+                        ctx.problems.append(f"frame {fr.get('function')} at {fr.get('address')} is not "
+                                            f"above its module's base {me.get('base')}")
+                        return
+
+
 def check_basic(ctx, rep, pid, reason="exit", argv0=None, label=""):
     ctx.check(rep.get("pid") == pid, f"{label}report pid {rep.get('pid')!r}, expected {pid}")
     ctx.check(rep.get("reason") == reason, f"{label}report reason {rep.get('reason')!r}, expected {reason!r}")
@@ -520,6 +585,13 @@ def test_sites_exact(ctx):
         matched = check_counts(ctx, rep, fn, a, f, l)
         check_frames(ctx, matched, fn, "sites.c", "sites", ranges.get(fn))
     check_totals(ctx, rep)
+    check_modules(ctx, rep, exe)
+    txt = os.path.join(ctx.outdir(), f"r.{pre.pid}.txt")
+    if os.path.exists(txt):
+        with open(txt, errors="replace") as f:
+            text = f.read()
+        ctx.check("alloc_alpha" in text and "sites.c" in text,
+                  "the text report does not show the top site (alloc_alpha, sites.c)")
     t = rep.get("totals") or {}
     own = sum(a for fn, a, _f, _l in exp if fn.startswith("alloc_"))
     ctx.check(isinstance(t.get("allocations"), int) and t["allocations"] >= own,
@@ -619,6 +691,46 @@ def test_sampling(ctx):
         ctx.check(0.65 * 4096 <= a <= 1.35 * 4096, f"estimated allocations of inner_*: {a}, true 4096")
         ctx.check(0.65 * 2129920 <= b <= 1.35 * 2129920, f"estimated live bytes of inner_*: {b}, true 2129920")
     check_totals(ctx, rep, estimates=True)
+
+
+@test
+def test_sampling_threads(ctx):
+    """200 short-lived threads, one malloc(16) each.  Exact mode counts 200.
+    With RETAIN_SAMPLE=64K the whole 3200 bytes are far below one sampling gap:
+    an unbiased estimate is 0 or a few times 4096 (P(>= 4 samples) ~ 1e-7);
+    ~200 x 4096 means every thread's first allocation is always sampled."""
+    exe = ctx.bin("shortthreads")
+    od = ctx.outdir()
+    plain = ctx.run([exe], preload=False)
+    exact = ctx.run([exe], env={"RETAIN_SAMPLE": "0"}, outdir=od)
+    ctx.same_output(plain, exact, what="shortthreads (RETAIN_SAMPLE=0)")
+    check_counts(ctx, ctx.report(od, exact.pid), "thread_one_alloc", 200, 0, 200 * 16,
+                 label="RETAIN_SAMPLE=0: ")
+    sampled = ctx.run([exe], env={"RETAIN_SAMPLE": "64K"}, outdir=od)
+    ctx.same_output(plain, sampled, what="shortthreads (RETAIN_SAMPLE=64K)")
+    rep = ctx.report(od, sampled.pid)
+    got, matched = site_sum(rep, "thread_one_alloc")
+    ctx.check(got["allocations"] <= 3 * 4096,
+              f"RETAIN_SAMPLE=64K: thread_one_alloc estimated at {got['allocations']} allocations "
+              f"({got['live_bytes']} bytes) over {got['sites']} site(s); true 200 (3200 bytes)")
+    t = rep.get("totals") or {}
+    ctx.check(isinstance(t.get("allocations"), int) and t["allocations"] >= 200,
+              f"totals.allocations {t.get('allocations')!r} < 200")
+    check_totals(ctx, rep, estimates=True)
+
+
+@test
+def test_api(ctx):
+    """include/retain.h: retain_report_now() returns -1 without libretain and
+    0 with it, the "signal" report exists when it returns; annotating a block
+    is harmless; the exit report follows."""
+    exe = ctx.bin("apiprog")
+    plain = ctx.run([exe], preload=False)
+    ctx.check(plain.out == b"report_now -1\n", f"plain apiprog: {plain.out!r}")
+    pre = ctx.run([exe])
+    ctx.check(pre.rc == 0 and pre.out == b"report_now 0\nreport file: signal\n",
+              f"preloaded apiprog: rc {pre.rc}, output {pre.out!r}")
+    check_basic(ctx, ctx.report(ctx.outdir(), pre.pid), pre.pid, "exit", "apiprog")
 
 
 @test
@@ -1071,6 +1183,9 @@ def test_signal(ctx):
         check_basic(ctx, rep, res.pid, "signal", "busy", label="signal report: ")
     final = ctx.report(ctx.outdir(), res.pid)
     check_basic(ctx, final, res.pid, "exit", "busy", label="final report: ")
+    d = final.get("duration_ms")
+    ctx.check(isinstance(d, (int, float)) and 2900 <= d <= res.seconds * 1000 + 1000,
+              f"final duration_ms {d!r} for a program that ran {res.seconds:.2f}s")
     if sig and isinstance(final.get("duration_ms"), int) and isinstance(sig[0][1].get("duration_ms"), int):
         ctx.check(sig[0][1]["duration_ms"] < final["duration_ms"],
                   "signal report's duration_ms is not below the final report's")

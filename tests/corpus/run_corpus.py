@@ -10,8 +10,10 @@ RETAIN_OUTPUT=<tempdir>/NAME and RETAIN_QUIET=1; its report NAME.json is then
 judged:
   positive  some finding is the expected table: capacity_bytes within 25% of
             the truth and a stack frame whose "function" matches
-            function_regex; its peak_occupancy is within 0.15 of the truth and
-            its occupancy <= max(0.05, 2 x truth); no other finding.
+            function_regex; its peak_occupancy is within 0.15 of the truth,
+            its occupancy <= max(0.05, 2 x truth) and its "live" is the
+            truth's (false when the program frees the block before the
+            report, e.g. a map destroyed when main returns); no other finding.
   negative  "findings" is empty.
 Any other finding is a false alarm (unless expected.json lists it under
 "tolerated" with a reason).  Every report must also pass
@@ -222,7 +224,10 @@ def run_plain(res, cmd, env, timeout):
     except subprocess.TimeoutExpired:
         res.errors.append(f"timed out after {timeout:.0f} s (killed)")
         kill_group(p)
-        _out, err = p.communicate()
+        try:
+            _out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            err = b""
     finally:
         forget(p)
     res.rc = p.returncode
@@ -417,6 +422,10 @@ def judge(res, with_lib):
             if not isinstance(occ, (int, float)) or occ > limit:
                 res.reasons.append(f"occupancy {frac(occ)}, truth {frac(e['occupancy'])} "
                                    f"(must be <= {limit:.3f})")
+            if "live" in e and best.get("live") != e["live"]:
+                res.reasons.append(f"live {best.get('live')!r}, truth {e['live']!r} (the block is "
+                                   + ("still allocated" if e["live"] else "freed before the report")
+                                   + ")")
         else:
             res.reasons.append(f"expected table ({mib(e['capacity_bytes'])}) not flagged")
     for f in others:

@@ -1,0 +1,45 @@
+/* referents.h: liveness of what watched tables point to (DESIGN §2a).
+ *
+ * A std::vector<T*> after clear(), or a table whose deleted slots keep stale
+ * pointers, looks as full as ever to every content probe; what changed is
+ * that the blocks its words point to were freed.  The sampler registers the
+ * pointer values it reads in watched blocks in a small bit filter; free()
+ * tests one bit and records the registered addresses it frees; malloc()
+ * forgets an address that is handed out again.  Until some pointer table is
+ * watched, the filter is unarmed and costs one predictable branch. */
+#ifndef RETAIN_REFERENTS_H
+#define RETAIN_REFERENTS_H
+
+#include <stdint.h>
+
+#define REFERENT_FILTER_BITS 19
+
+extern int referents_armed;
+extern uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
+
+static inline uint32_t referent_bit(uintptr_t p)
+{
+    return (uint32_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> (64 - REFERENT_FILTER_BITS));
+}
+
+static inline int referent_maybe(uintptr_t p)
+{
+    uint32_t b = referent_bit(p);
+    return (__atomic_load_n(&referent_filter[b >> 6], __ATOMIC_RELAXED) >> (b & 63)) & 1;
+}
+
+/* Allocation path: slow halves, called only on a filter hit. */
+void referents_freed(uintptr_t p);
+void referents_reused(uintptr_t p);
+
+/* Sampler: remember that a watched block points at v.  Returns 0 once the
+ * filter is as full as it may get. */
+int referents_register(uintptr_t v);
+/* Sampler: was v registered and freed since (and not handed out again)?
+ * Call between referents_lock and referents_unlock. */
+int referents_is_freed(uintptr_t v);
+void referents_lock(void);
+void referents_unlock(void);
+void referents_after_fork_child(void);
+
+#endif
