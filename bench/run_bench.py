@@ -107,6 +107,7 @@ class Runner:
         self.measure = os.path.join(self.bin, "measure")
         self.lib = os.path.abspath(args.lib)
         self.heaptrack = shutil.which("heaptrack")
+        self.modes = set(filter(None, (m.strip() for m in args.modes.split(","))))
         self.lib_problem = None
         if not os.path.isfile(self.lib):
             self.lib_problem = "no libretain.so"
@@ -119,6 +120,8 @@ class Runner:
         self.logf = open(os.path.join(os.path.dirname(os.path.abspath(args.out)), "bench.log"), "w")
 
     def mode_unavailable(self, mode):
+        if mode != "plain" and self.modes and mode not in self.modes:
+            return "not selected"
         if mode in ("default", "exact") and self.lib_problem:
             return self.lib_problem
         if mode == "heaptrack" and not self.heaptrack:
@@ -285,6 +288,7 @@ class ServerWorkload:
         res = Result()
         tmp = tempfile.mkdtemp(prefix="retain-bench-nginx-")
         proc = None
+        died = False
         try:
             port = free_port()
             os.makedirs(os.path.join(tmp, "www"))
@@ -332,6 +336,7 @@ class ServerWorkload:
                     res.error = "wrk timed out"
                 if proc.poll() is not None and res.ok:
                     res.error = "server died under load"
+                    died = True
             # clean shutdown: SIGQUIT (graceful) to nginx itself, whose pid is
             # in the pid file also when heaptrack's script is its parent
             pid = None
@@ -360,6 +365,12 @@ class ServerWorkload:
                     res.stderr += "\n--- nginx error.log\n" + f.read()
             except OSError:
                 pass
+            if died or res.error == "server did not start":
+                # say how it ended: "server died under load (killed by SIGSEGV)"
+                probe = Result()
+                status, sig = read_measure(os.path.join(tmp, "measure.txt"), probe)
+                if status is not None:
+                    res.error += " (%s)" % describe_status(status, sig)
             runner.finish(proc, res, tmp, mode, self.name)
         finally:
             if proc is not None and proc.poll() is None:
@@ -467,7 +478,10 @@ def parse_args():
     ap.add_argument("--server-seconds", type=int, default=int(os.environ.get("BENCH_SERVER_SECONDS", "5")),
                     help="wrk duration per server run (env BENCH_SERVER_SECONDS, default 5)")
     ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
-                    help="comma-separated subset of: churn,interp,stl,server,sampler")
+                    help="comma-separated subset of: churn,interp,stl,server,sampler (env BENCH_ONLY)")
+    ap.add_argument("--modes", default=os.environ.get("BENCH_MODES", ""),
+                    help="comma-separated subset of: plain,default,exact,heaptrack (env BENCH_MODES; "
+                         "plain always runs)")
     return ap.parse_args()
 
 

@@ -17,9 +17,11 @@
 #include "referents.h"
 #include "retention.h"
 #include "site_table.h"
+#include "symbolize.h"
 #include "thread_state.h"
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -120,8 +122,18 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
     if (retain_config.sample_bytes == 0) {
         track(p, n, 1);
     } else if ((ts->sample_left -= (int64_t)n) <= 0) {
-        ts->sample_left = next_gap(ts);
-        track(p, n, sample_weight(n));
+        /* A new thread starts at a random point of the sampling process,
+         * not at a sample: otherwise every thread's first allocation would
+         * be sampled, and many short threads would be counted thousands of
+         * times over. */
+        int enters = !ts->sample_primed;
+        ts->sample_primed = 1;
+        if (enters)
+            ts->sample_left += next_gap(ts);
+        if (ts->sample_left <= 0) {
+            ts->sample_left = next_gap(ts);
+            track(p, n, sample_weight(n));
+        }
     }
     if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
         live_gauge_flush(ts);
@@ -370,4 +382,19 @@ EXPORT void _Exit(int status)
     ensure_real();
     real.Exit_now(status);
     __builtin_unreachable();
+}
+
+/* dlclose may unmap a library whose code allocated blocks: remember it
+ * first, so that its call sites still resolve in later reports. */
+EXPORT int dlclose(void *handle)
+{
+    static int (*next)(void *);
+    if (!next)
+        next = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+    if (__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE)) {
+        retain_guard++;
+        modules_note_unload(handle);
+        retain_guard--;
+    }
+    return next ? next(handle) : -1;
 }

@@ -124,6 +124,8 @@ void report_json(struct report *r, struct strbuf *sb)
         sb_json_str(sb, r->modules[i].path);
         sb_printf(sb, ", \"base\": \"0x%lx\", \"build_id\": ", (unsigned long)r->modules[i].base);
         sb_json_str(sb, r->modules[i].build_id[0] ? r->modules[i].build_id : NULL);
+        if (r->modules[i].unloaded)
+            sb_puts(sb, ", \"unloaded\": true");
         sb_puts(sb, "}");
     }
     sb_puts(sb, r->nmodules ? "\n  ]\n}\n" : "]\n}\n");

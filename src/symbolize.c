@@ -5,6 +5,8 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <link.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +34,12 @@ static const Dwfl_Callbacks callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 
+/* Objects unloaded by dlclose, so that sites inside them still resolve. */
+#define UNLOADED_MAX 256
+static pthread_mutex_t unloaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct module_info unloaded[UNLOADED_MAX];
+static int nunloaded;
+
 struct symbolizer *symbolizer_new(void)
 {
     struct symbolizer *sym = calloc(1, sizeof *sym);
@@ -44,6 +52,13 @@ struct symbolizer *symbolizer_new(void)
             dwfl_end(sym->dwfl);
             sym->dwfl = NULL;
         } else {
+            /* An unloaded object whose range is now reused by another is
+             * refused by libdwfl (overlap): the mapped one wins. */
+            pthread_mutex_lock(&unloaded_lock);
+            for (int i = 0; i < nunloaded; i++)
+                dwfl_report_elf(sym->dwfl, unloaded[i].path, unloaded[i].path, -1,
+                                unloaded[i].base, false);
+            pthread_mutex_unlock(&unloaded_lock);
             dwfl_report_end(sym->dwfl, NULL, NULL);
         }
     }
@@ -290,5 +305,53 @@ int modules_collect(struct module_info *out, int max)
 {
     struct collect c = { out, max, 0 };
     dl_iterate_phdr(collect_one, &c);
-    return c.n < max ? c.n : max;
+    int n = c.n < max ? c.n : max;
+    for (int i = 0; i < n; i++)
+        out[i].unloaded = 0;
+    pthread_mutex_lock(&unloaded_lock);
+    for (int i = 0; i < nunloaded && n < max; i++) {
+        int still = 0;
+        for (int j = 0; j < c.n && j < max && !still; j++)
+            still = out[j].base == unloaded[i].base && !strcmp(out[j].path, unloaded[i].path);
+        if (!still)
+            out[n++] = unloaded[i];
+    }
+    pthread_mutex_unlock(&unloaded_lock);
+    return n;
+}
+
+struct find_base {
+    uintptr_t base;
+    struct module_info *m;
+};
+
+static int build_id_by_base(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct find_base *f = arg;
+    if (info->dlpi_addr != f->base)
+        return 0;
+    build_id_of(info, f->m->build_id);
+    return 1;
+}
+
+void modules_note_unload(void *handle)
+{
+    struct link_map *lm = NULL;
+    if (!handle || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_name || !lm->l_name[0])
+        return;
+    pthread_mutex_lock(&unloaded_lock);
+    int known = 0;
+    for (int i = 0; i < nunloaded && !known; i++)
+        known = unloaded[i].base == lm->l_addr && !strcmp(unloaded[i].path, lm->l_name);
+    if (!known && nunloaded < UNLOADED_MAX) {
+        struct module_info *m = &unloaded[nunloaded];
+        memset(m, 0, sizeof *m);
+        snprintf(m->path, sizeof m->path, "%s", lm->l_name);
+        m->base = lm->l_addr;
+        m->unloaded = 1;
+        struct find_base f = { lm->l_addr, m };
+        dl_iterate_phdr(build_id_by_base, &f);
+        nunloaded++;
+    }
+    pthread_mutex_unlock(&unloaded_lock);
 }

@@ -30,8 +30,12 @@ struct module_info {
     char path[512];
     uintptr_t base;
     char build_id[65];
+    int unloaded;               /* dlclose'd since; kept so old sites still resolve */
 };
-/* Fills up to max loaded ELF objects; returns how many there are. */
+/* Fills up to max ELF objects, loaded ones first, then those unloaded by
+ * dlclose; returns how many there are. */
 int modules_collect(struct module_info *out, int max);
+/* dlclose: remember the object behind handle before it may be unmapped. */
+void modules_note_unload(void *handle);
 
 #endif

@@ -73,6 +73,7 @@ struct thread_state *thread_state_get(void)
     ts->rng = (uint64_t)(uintptr_t)&self * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)ts;
     ts->rng |= 1;
     ts->sample_left = 0;
+    ts->sample_primed = 0;
     self = ts;
     if (key_ready)
         pthread_setspecific(exit_key, ts);

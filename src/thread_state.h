@@ -20,6 +20,7 @@ struct thread_state {
     struct thread_counters c;
     int64_t unflushed;          /* live-byte delta not yet added to the global gauge */
     int64_t sample_left;        /* bytes until the next sampled allocation */
+    int sample_primed;          /* sample_left has been drawn for this thread */
     uint64_t rng;               /* xorshift state for sampling */
     int in_use;                 /* owned by a running thread */
     struct thread_state *next;  /* pool list, never unlinked */
