@@ -425,6 +425,24 @@ def rss_ratio(r, p):
     return r.maxrss_kb / p.maxrss_kb if p.maxrss_kb else None
 
 
+def cpu_ratio(r, p):
+    return r.cpu / p.cpu if p.cpu else None
+
+
+def cpu_per_request_ratio(r, p):
+    if not (p.cpu and p.metric and r.metric):
+        return None
+    return (r.cpu / r.metric) / (p.cpu / p.metric)
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 # --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
@@ -508,6 +526,7 @@ def main():
 
     rounds = max(1, args.rounds)
     t_start = time.monotonic()
+    runner.load_start = loadavg()
     log("libretain bench: %d rounds; lib %s%s" % (rounds, runner.lib,
                                                    " (%s)" % runner.lib_problem if runner.lib_problem else ""))
 
@@ -540,6 +559,7 @@ def main():
         sampler = run_sampler(runner, max(1, args.sampler_rounds))
 
     elapsed = time.monotonic() - t_start
+    runner.load_end = loadavg()
     text = report(args, runner, workloads, all_results, sampler, rounds, elapsed)
     print(text)
     with open(args.out, "w") as f:
@@ -602,6 +622,13 @@ def report(args, runner, workloads, all_results, sampler, rounds, elapsed):
     L.append("# libretain benchmarks")
     L.append("")
     L.extend(machine_lines())
+    ls, le = getattr(runner, "load_start", None), getattr(runner, "load_end", None)
+    if ls is not None:
+        busy = ls > 0.5
+        L.append("- 1-minute load average: %.2f before the run, %.2f after%s" % (
+            ls, le if le is not None else float("nan"),
+            " (**the machine was busy before the run started: other work competes for the CPUs "
+            "and the wall-time ratios are noisy; the CPU-time ratios below suffer less**)" if busy else ""))
     cmdline = shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
     L.append("- command: `%s` (BENCH_ROUNDS=%s), %d rounds, %.0f s in all"
              % (cmdline, os.environ.get("BENCH_ROUNDS", "unset"), rounds, elapsed))
@@ -650,6 +677,38 @@ def report(args, runner, workloads, all_results, sampler, rounds, elapsed):
         L.append("| " + " | ".join(row + rss_row) + " |")
     L.append("")
 
+    # CPU time: less sensitive than wall time to other load on the machine
+    L.append("CPU time (utime+stime of the whole process tree, heaptrack_interpret included) "
+             "vs plain, median of per-round ratios; for the server, CPU time per request served.")
+    L.append("")
+    L.append("| workload | CPU plain | libretain | exact | heaptrack |")
+    L.append("|---|---|---|---|---|")
+    for w in workloads:
+        res = all_results[w.name]
+        if getattr(w, "missing", None):
+            continue
+        plain = res["plain"]
+        okp = [p for p in plain if p.ok]
+        if not okp:
+            continue
+        if w.kind == "throughput":
+            pc = "%.1f us/req" % (1e6 * statistics.median(p.cpu / (p.metric * w.duration) for p in okp))
+            value_of = cpu_per_request_ratio
+        else:
+            pc = "%.3f s" % statistics.median(p.cpu for p in okp)
+            value_of = cpu_ratio
+        row = [w.title, pc]
+        for mode in MODES[1:]:
+            why = runner.mode_unavailable(mode)
+            if why:
+                row.append("n/a: %s" % why)
+                continue
+            text, med = cell(res[mode], plain, value_of)
+            row.append(text)
+            summary[("cpu", w.name, mode)] = med
+        L.append("| " + " | ".join(row) + " |")
+    L.append("")
+
     L.extend(targets(workloads, summary))
 
     if sampler is not None:
@@ -660,8 +719,13 @@ def report(args, runner, workloads, all_results, sampler, rounds, elapsed):
 
 def targets(workloads, s):
     names = {w.name for w in workloads if not getattr(w, "missing", None)}
+    if not names:
+        return []
     L = ["## Targets (information, not assertions)", "",
          "| target | measured | |", "|---|---|---|"]
+
+    def r(v):
+        return None if v is None else fmt_ratio(v)
 
     def verdict(ok):
         return "met" if ok else "**missed**"
@@ -676,10 +740,10 @@ def targets(workloads, s):
     for name, lim in limits:
         if name in names:
             v = s.get((name, "default"))
-            add("%s time <= %.2fx plain" % (name, lim), v and fmt_ratio(v), v is not None and v <= lim)
+            add("%s time <= %.2fx plain" % (name, lim), r(v), v is not None and v <= lim)
     if "server" in names:
         v = s.get(("server", "default"))
-        add("server throughput >= 0.95x plain", v and fmt_ratio(v), v is not None and v >= 0.95)
+        add("server throughput >= 0.95x plain", r(v), v is not None and v >= 0.95)
 
     # heaptrack's overhead (ratio - 1) at least 10x ours
     for name in ("churn", "interp", "stl", "server"):
@@ -714,7 +778,7 @@ def targets(workloads, s):
             continue
         for mode, label in (("default", "libretain"), ("exact", "exact")):
             v = s.get(("rss", name, mode))
-            add("%s: peak RSS <= 1.2x plain (%s)" % (name, label), v and fmt_ratio(v), v is not None and v <= 1.2)
+            add("%s: peak RSS <= 1.2x plain (%s)" % (name, label), r(v), v is not None and v <= 1.2)
     return L
 
 
@@ -724,10 +788,11 @@ def sampler_report(runner, out):
          "bursts of small malloc+free pairs (1 ms apart) for %d s, timing each pair. CPU = utime+stime "
          "of the process; %% of one core = CPU / wall. Medians over rounds; max latency is the worst "
          "of all rounds." % SAMPLER_SECONDS, "",
-         "| mode | wall | CPU | % of one core | extra vs plain (% of one core) | max malloc+free | p99.9 | sampler report |",
+         "| mode | wall | CPU | % of one core | extra CPU vs plain (s, % of one core) | max malloc+free | p99.9 | sampler report |",
          "|---|---|---|---|---|---|---|---|"]
     plain_ok = [r for r in out.get("plain", []) if r.ok]
     plain_pct = statistics.median(r.cpu / r.wall * 100 for r in plain_ok) if plain_ok else None
+    plain_cpu = statistics.median(r.cpu for r in plain_ok) if plain_ok else None
     for mode in ("plain", "default"):
         why = runner.mode_unavailable(mode)
         runs = out.get(mode, [])
@@ -739,7 +804,8 @@ def sampler_report(runner, out):
         wall = statistics.median(r.wall for r in ok)
         cpu = statistics.median(r.cpu for r in ok)
         pct = statistics.median(r.cpu / r.wall * 100 for r in ok)
-        extra = "" if mode == "plain" or plain_pct is None else "%+.1f%%" % (pct - plain_pct)
+        extra = "" if mode == "plain" or plain_pct is None else \
+            "%+.2f s, %+.1f%%" % (cpu - plain_cpu, pct - plain_pct)
         mx = max(r.extra["max_ns"] for r in ok) / 1000.0
         p999 = statistics.median(r.extra["p999_ns"] for r in ok) / 1000.0
         smp = ""

@@ -116,11 +116,13 @@ static uint64_t mix(uint64_t x)
  * of the block, no aliasing with a table's own period. */
 void sample_plan_make(struct sample_plan *p, uintptr_t addr, uint64_t size)
 {
-    uint64_t want = size / 128 / PROBE_CHUNK_BYTES;   /* ~0.8% of the block ... */
-    if (want < 16)
-        want = 16;                                    /* ... at least 4 KiB ... */
+    /* Many small chunks: the error of a measurement falls with the number of
+     * independent slots seen, not with the bytes read. */
+    uint64_t want = size / 65536;                     /* one per 64 KiB ... */
+    if (want < 32)
+        want = 32;                                    /* ... at least 4 KiB ... */
     if (want > PROBE_MAX_CHUNKS)
-        want = PROBE_MAX_CHUNKS;                      /* ... at most 16 KiB */
+        want = PROBE_MAX_CHUNKS;                      /* ... at most 32 KiB */
     uint64_t stratum = size / want;
     if (stratum < PROBE_CHUNK_BYTES) {
         want = size / PROBE_CHUNK_BYTES;
@@ -264,7 +266,7 @@ static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CH
     layout->offset = best_off;
 }
 
-enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4, WORD_LIVE_POINTER = 8 };
+enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4, WORD_LIVE_POINTER = 8, WORD_MARKER = 16 };
 
 void probe_measure(const struct sample *s, const struct mapped_ranges *m,
                    struct slot_layout *layout, int register_referents, struct measurement *out)
@@ -315,6 +317,8 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
             uint64_t v = s->words[c][w];
             if (v && v != ~0ull && v != marker)
                 kind[c][w] |= WORD_MEANINGFUL;
+            else if (v)
+                kind[c][w] |= WORD_MARKER;
         }
 
     /* Liveness: a pointer word is live unless it points at a block that was
@@ -365,6 +369,10 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
             for (int j = 0; j < st; j++)
                 any |= kind[c][w + j];
             slots[g]++;
+            /* A marker anywhere in a slot marks the whole slot deleted: the
+             * stale key and value beside it do not make it used. */
+            if (any & WORD_MARKER)
+                any &= (uint8_t)~WORD_MEANINGFUL;
             for (int p = 0; p < 3; p++)
                 used[p][g] += (any & bit[p]) != 0;
             if (!foreign) {

@@ -6,8 +6,9 @@
  * fraction of slots in use:
  *   pointer  slots holding a word that points into mapped memory
  *   nonzero  slots holding a non-zero word
- *   marker   slots holding a word that is neither zero, nor all ones, nor the
- *            one value repeated across the block (a shared "dummy" key)
+ *   marker   slots with data and no marker word: a marker is all ones (a
+ *            deleted entry's hash) or the one value repeated across the
+ *            block (a shared "dummy" key)
  *   ctrl     SwissTable control bytes in 0x00..0x7F (full)
  *   liveness slots holding a pointer to a block not freed since it was seen
  *            (stale pointers left by vector::clear, node tables)
@@ -24,9 +25,9 @@ enum probe_kind {
 };
 extern const char *const probe_names[NPROBES];
 
-#define PROBE_CHUNK_BYTES 256
+#define PROBE_CHUNK_BYTES 128
 #define PROBE_CHUNK_WORDS (PROBE_CHUNK_BYTES / 8)
-#define PROBE_MAX_CHUNKS 64
+#define PROBE_MAX_CHUNKS 256
 #define PROBE_CTRL_CHUNKS 16
 
 /* Readable mappings of the process, for "points into mapped memory". */

@@ -204,18 +204,23 @@ static void history_add(struct watch *w, uint32_t t)
 
 /* A probe may explain a drop only if, at its peak, it saw a table: some
  * slots used, not all of them (a hash table always has free slots; a filled
- * byte buffer has none), and, for probes that count any non-zero data,
- * used slots spread evenly rather than in a filled prefix or regions. */
+ * byte buffer has none).  Probes that count any non-zero data must also see
+ * used slots spread evenly, as hashing spreads them, unlike the filled
+ * prefix or regions of a data buffer; for the marker probe, pointers in the
+ * slots are evidence enough (an insertion-ordered entry array fills a
+ * prefix, a byte buffer holds no pointers). */
 static int table_like(int p, const struct measurement *m)
 {
     float o = m->occ[p];
+    int pointers = m->occ[PROBE_POINTER] >= 0.05f && m->pointer_words >= 64;
     switch (p) {
     case PROBE_POINTER:
     case PROBE_LIVENESS:
-        return o >= 0.05f && m->pointer_words >= 64;
+        return pointers;
     case PROBE_NONZERO:
-    case PROBE_MARKER:
         return o >= 0.05f && o <= 0.97f && m->uniform[p];
+    case PROBE_MARKER:
+        return o >= 0.05f && o <= 0.97f && (m->uniform[p] || pointers);
     case PROBE_CTRL:
         return o >= 0.05f;
     case PROBE_ANNOTATION:

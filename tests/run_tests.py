@@ -46,8 +46,11 @@ class Fatal(Exception):
 # running programs
 
 def base_env(extra=None):
+    # DEBUGINFOD_URLS is removed so that the suite does not depend on the
+    # network (test_no_debuginfod sets it on purpose).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("RETAIN_") and k not in ("LD_PRELOAD", "LD_LIBRARY_PATH_PRELOAD")}
+           if not k.startswith("RETAIN_") and not k.startswith("DEBUGINFOD_")
+           and k not in ("LD_PRELOAD", "LD_LIBRARY_PATH_PRELOAD")}
     env["LC_ALL"] = "C"
     env["LANG"] = "C"
     env.pop("LANGUAGE", None)
@@ -1538,6 +1541,55 @@ def test_env_cleared(ctx):
     rep = ctx.report(ctx.outdir(), pre.pid)
     check_basic(ctx, rep, pre.pid, "exit", "envclear")
     check_counts(ctx, rep, "envclear_alloc", 40, 0, 40 * 64)
+
+
+@test
+def test_no_debuginfod(ctx):
+    """DEBUGINFOD_URLS in the environment (Debian and Ubuntu can set it in
+    login shells, gdb users set it): writing a report must not make the
+    profiled process contact a debuginfod server (network traffic and
+    downloads from inside the host; with a slow or unreachable server its exit
+    waits for the client's timeouts).  The server here is a local thread that
+    records each request and answers 404 at once."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    srv.settimeout(0.1)
+    port = srv.getsockname()[1]
+    requests, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except (socket.timeout, OSError):
+                continue
+            try:
+                conn.settimeout(2)
+                requests.append(conn.recv(300).split(b"\r\n")[0].decode("latin-1"))
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                requests.append("(connection, no request)")
+            finally:
+                conn.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        env = {"DEBUGINFOD_URLS": f"http://127.0.0.1:{port}/", "DEBUGINFOD_TIMEOUT": "2",
+               "DEBUGINFOD_CACHE_PATH": os.path.join(ctx.tmp, "debuginfod-cache")}
+        argv = ["bash", "-c", "(echo sub); echo top"]     # bash has no debug info here
+        plain = ctx.run(argv, preload=False, env=env)
+        pre = ctx.run(argv, env=env, timeout=120)
+        ctx.same_output(plain, pre, what="bash -c '(echo sub); echo top'")
+    finally:
+        stop.set()
+        th.join(5)
+        srv.close()
+    ctx.check(not requests, f"{len(requests)} requests to the debuginfod server from the profiled "
+              f"processes (e.g. {requests[:1]})")
 
 
 @test

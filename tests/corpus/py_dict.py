@@ -24,7 +24,6 @@ layout), and printed on stderr like the C programs do:
   (also printed, as word_peak_occupancy).
 """
 import ctypes
-import os
 import sys
 import time
 
@@ -49,7 +48,8 @@ def phase(name, text):
 
 
 def keys_object(d):
-    """(address, size in bytes, slots, usable, live entries, kind) of d's keys block."""
+    """(address, bytes, slots, usable entries, live entries, kind, pointer-word
+    fraction of the whole block) of d's keys block."""
     assert sys.version_info[:2] == (3, 11), "layout below is CPython 3.11's"
     rd = lambda addr, t: t.from_address(addr).value
     keys = rd(id(d) + 32, ctypes.c_void_p)             # PyDictObject.ma_keys

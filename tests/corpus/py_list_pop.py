@@ -9,16 +9,16 @@ below half the allocation.  The same block (often the same address) thus
 ends up a fraction of its peak size: it must not be judged against the
 capacity it had at its peak.
 
-Timeline: append 600,000 objects (the item array reallocs up to 5.3 MB),
-hold 1.2 s, pop all but 3,000 (the array shrinks step by step to ~30 KB),
+Timeline: append 300,000 objects (the item array reallocs up to 2.6 MB),
+hold 1.2 s, pop all but 1,500 (the array shrinks step by step to ~15 KB),
 hold 1.5 s, exit.  Nothing large is left sparse: nothing to flag.
 """
 import ctypes
 import sys
 import time
 
-N = 600_000
-KEEP = 3_000
+N = 300_000
+KEEP = 1_500
 T0 = time.monotonic()
 
 
