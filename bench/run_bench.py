@@ -60,6 +60,7 @@ class Result:
         self.stderr = ""
         self.metric = None       # workload-specific (req/s for the server)
         self.extra = {}
+        self.hung = False        # timed out / would not stop: don't retry this mode
 
     @property
     def ok(self):
@@ -171,6 +172,7 @@ class Runner:
                 kill_tree(proc)
                 out, err = proc.communicate()
                 res.error = "timeout after %.0f s" % timeout
+                res.hung = True
             res.stdout = out.decode(errors="replace")
             res.stderr = err.decode(errors="replace")
             self.finish(proc, res, tmp, mode, what)
@@ -311,6 +313,7 @@ class ServerWorkload:
                     break
                 if time.monotonic() > deadline:
                     res.error = "server not listening after 30 s"
+                    res.hung = True
                     break
                 time.sleep(0.05)
             if res.ok:
@@ -327,6 +330,8 @@ class ServerWorkload:
                         res.error = "wrk failed"
                     else:
                         res.metric = float(m.group(1))
+                        if res.metric <= 0:
+                            res.error = "no requests served"
                         bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
                         if bad:
                             res.error = "%s non-2xx responses" % bad.group(1)
@@ -354,10 +359,12 @@ class ServerWorkload:
                 except ProcessLookupError:
                     pass
                 try:
-                    proc.wait(timeout=120)   # heaptrack still has to interpret
+                    # heaptrack still has to interpret what it recorded
+                    proc.wait(timeout=120 if mode == "heaptrack" else 30)
                 except subprocess.TimeoutExpired:
                     kill_tree(proc)
                     res.error = res.error or "server did not shut down"
+                    res.hung = True
             try:
                 with open(errpath, errors="replace") as f:
                     res.stderr = f.read()
@@ -527,7 +534,7 @@ def main():
     rounds = max(1, args.rounds)
     t_start = time.monotonic()
     runner.load_start = loadavg()
-    log("libretain bench: %d rounds; lib %s%s" % (rounds, runner.lib,
+    log("libretain bench: rounds %d; lib %s%s" % (rounds, runner.lib,
                                                    " (%s)" % runner.lib_problem if runner.lib_problem else ""))
 
     all_results = {}
@@ -542,8 +549,8 @@ def main():
                 why = runner.mode_unavailable(mode)
                 if why:
                     continue
-                # once a mode timed out, don't spend another timeout on it
-                if any(x.error and "timeout" in x.error for x in res[mode]):
+                # once a mode hung, don't spend another timeout on it
+                if any(x.hung for x in res[mode]):
                     continue
                 plain = res["plain"][r] if len(res["plain"]) > r else None
                 x = w.run(runner, mode, plain)
@@ -594,7 +601,7 @@ def run_sampler(runner, rounds):
 
     for r in range(rounds):
         for mode in modes:
-            if runner.mode_unavailable(mode):
+            if runner.mode_unavailable(mode) or any(x.hung for x in out[mode]):
                 continue
             res = runner.run(mode, cmd, 120, "sampler_cost", inspect)
             if res.ok:
@@ -629,8 +636,13 @@ def report(args, runner, workloads, all_results, sampler, rounds, elapsed):
             ls, le if le is not None else float("nan"),
             " (**the machine was busy before the run started: other work competes for the CPUs "
             "and the wall-time ratios are noisy; the CPU-time ratios below suffer less**)" if busy else ""))
-    cmdline = shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
-    L.append("- command: `%s` (BENCH_ROUNDS=%s), %d rounds, %.0f s in all"
+    cmdline = shlex.join(["python3", os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    level = os.environ.get("MAKELEVEL", "")
+    if level.isdigit() and int(level) >= 2:
+        cmdline = "make bench` -> `" + cmdline
+    elif level == "1":
+        cmdline = "make -C bench run` -> `" + cmdline
+    L.append("- command: `%s` (BENCH_ROUNDS=%s): rounds %d, %.0f s in all"
              % (cmdline, os.environ.get("BENCH_ROUNDS", "unset"), rounds, elapsed))
     L.append("- libretain: `%s`%s" % (runner.lib, " (**%s**)" % runner.lib_problem if runner.lib_problem else ""))
     L.append("")

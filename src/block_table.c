@@ -23,10 +23,33 @@ struct shard {
 
 static struct shard shards[NSHARDS];
 
-static inline uint64_t addr_hash(uintptr_t a)
+uint16_t block_filter[1u << BLOCK_FILTER_BITS];
+
+#define addr_hash block_addr_hash
+
+static inline uint16_t *filter_slot(uint64_t h)
 {
-    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 29);
+    return &block_filter[(uint32_t)(h >> 20) & ((1u << BLOCK_FILTER_BITS) - 1)];
+}
+
+/* Raised before the block is visible in the table; a counter that reached
+ * the top stays there (it then only costs a table probe). */
+static void filter_raise(uint64_t h)
+{
+    uint16_t *c = filter_slot(h);
+    uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    while (v != UINT16_MAX &&
+           !__atomic_compare_exchange_n(c, &v, (uint16_t)(v + 1), 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+}
+
+static void filter_lower(uint64_t h)
+{
+    uint16_t *c = filter_slot(h);
+    uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    while (v != UINT16_MAX && v != 0 &&
+           !__atomic_compare_exchange_n(c, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 static inline struct shard *shard_of(uint64_t h) { return &shards[h >> 58]; }
@@ -96,7 +119,10 @@ int block_insert(const struct block *b)
     } else {
         write_begin(sh);
     }
-    sh->count += place(a, b);
+    if (place(a, b)) {
+        sh->count++;
+        filter_raise(addr_hash(b->addr));
+    }
     write_end(sh);
     pthread_mutex_unlock(&sh->lock);
     return 0;
@@ -135,7 +161,7 @@ int block_remove(uintptr_t addr, struct block *out)
 {
     uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
-    if (!contains(sh, addr, h))
+    if (!block_maybe_tracked(addr) || !contains(sh, addr, h))
         return 0;
     pthread_mutex_lock(&sh->lock);
     struct block_array *a = sh->arr;
@@ -161,6 +187,7 @@ int block_remove(uintptr_t addr, struct block *out)
     memset(&a->slot[hole], 0, sizeof a->slot[hole]);
     sh->count--;
     write_end(sh);
+    filter_lower(h);
     pthread_mutex_unlock(&sh->lock);
     return 1;
 }

@@ -23,6 +23,25 @@ struct block {
     struct watch *watch;        /* retention watch of a large block, or NULL */
 };
 
+/* A counting filter in front of the table: one counter per hash bucket of
+ * addresses, raised on insert and lowered on remove.  A zero counter proves a
+ * block untracked without touching the table, which is the common case of
+ * free() when small blocks are sampled. */
+#define BLOCK_FILTER_BITS 16
+extern uint16_t block_filter[1u << BLOCK_FILTER_BITS];
+
+static inline uint64_t block_addr_hash(uintptr_t a)
+{
+    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
+}
+
+static inline int block_maybe_tracked(uintptr_t addr)
+{
+    uint32_t i = (uint32_t)(block_addr_hash(addr) >> 20) & ((1u << BLOCK_FILTER_BITS) - 1);
+    return __atomic_load_n(&block_filter[i], __ATOMIC_RELAXED) != 0;
+}
+
 void block_table_init(void);
 /* Returns 0, or -1 when the table cannot grow (the block is then untracked). */
 int block_insert(const struct block *b);

@@ -94,7 +94,7 @@ static void track(void *p, size_t n, uint32_t weight)
     b.size = n;
     b.site = site_intern(ips, depth);
     b.weight = weight;
-    b.birth_ms = profiler_now_ms(clock_now_ns());
+    b.birth_ms = profiler_now_ms(clock_coarse_ns());
     b.watch = n >= retain_config.min_size ? retention_watch(&b) : NULL;
     if (block_insert(&b) < 0) {
         if (b.watch)

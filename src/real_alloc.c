@@ -16,7 +16,8 @@ struct real_alloc real;
 static __thread int resolving;
 static int resolved;           /* 0 no, 1 done */
 
-static _Alignas(64) unsigned char arena[64 * 1024];
+_Alignas(64) unsigned char bootstrap_arena[64 * 1024];
+#define arena bootstrap_arena
 static size_t arena_used;      /* bump pointer; guarded by being single-threaded early */
 
 /* Every bootstrap block is preceded by a 16-byte header with its size, so
@@ -39,10 +40,6 @@ void *bootstrap_alloc(size_t size, size_t align)
     }
 }
 
-int bootstrap_owns(const void *p)
-{
-    return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + sizeof arena;
-}
 
 size_t bootstrap_size(const void *p)
 {

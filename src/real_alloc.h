@@ -29,7 +29,12 @@ extern struct real_alloc real;
 int real_alloc_resolve(void);
 
 void *bootstrap_alloc(size_t size, size_t align);
-int bootstrap_owns(const void *p);
+extern unsigned char bootstrap_arena[64 * 1024];
+static inline int bootstrap_owns(const void *p)
+{
+    return (const unsigned char *)p >= bootstrap_arena &&
+           (const unsigned char *)p < bootstrap_arena + sizeof bootstrap_arena;
+}
 size_t bootstrap_size(const void *p);
 
 #endif

@@ -28,9 +28,23 @@ struct symbolizer {
 };
 
 static char *debuginfo_path = NULL;
+
+/* Debug info from this machine only: the ELF file itself, then
+ * /usr/lib/debug/.build-id.  dwfl_standard_find_debuginfo would also ask a
+ * debuginfod server when DEBUGINFOD_URLS is set: network traffic, stalls and
+ * a dozen libraries loaded into the profiled program. */
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname,
+                                  Dwarf_Addr base, const char *file_name,
+                                  const char *debuglink_file, GElf_Word debuglink_crc,
+                                  char **debuginfo_file_name)
+{
+    return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                        debuglink_crc, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo_locally,
     .debuginfo_path = &debuginfo_path,
 };
 

@@ -6,7 +6,8 @@
 #include <sys/mman.h>
 
 __thread int retain_guard;
-static __thread struct thread_state *self;
+__thread struct thread_state *thread_state_self;
+#define self thread_state_self
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_state *pool;          /* all records ever made */
@@ -60,10 +61,8 @@ static struct thread_state *record_take(void)
     return ts;
 }
 
-struct thread_state *thread_state_get(void)
+struct thread_state *thread_state_create(void)
 {
-    if (__builtin_expect(self != NULL, 1))
-        return self;
     pthread_mutex_lock(&pool_lock);
     struct thread_state *ts = record_take();
     pthread_mutex_unlock(&pool_lock);

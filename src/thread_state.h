@@ -7,6 +7,7 @@
 #ifndef RETAIN_THREAD_STATE_H
 #define RETAIN_THREAD_STATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct thread_counters {
@@ -31,9 +32,14 @@ struct thread_state {
  * the real allocator, untracked. */
 extern __thread int retain_guard;
 
-/* This thread's record, created on first use; NULL if the pool is exhausted
- * or the profiler is not ready. */
-struct thread_state *thread_state_get(void);
+/* This thread's record, created on first use; NULL if the pool is exhausted. */
+extern __thread struct thread_state *thread_state_self;
+struct thread_state *thread_state_create(void);
+static inline struct thread_state *thread_state_get(void)
+{
+    struct thread_state *ts = thread_state_self;
+    return __builtin_expect(ts != NULL, 1) ? ts : thread_state_create();
+}
 
 void thread_state_init(void);
 /* Sum of every record's counters, for reports. */
