@@ -102,8 +102,10 @@ void advice_write(struct report *r, struct finding *f)
                  "survivors), or shrink it when its load falls below a quarter.%s", layout);
         text = generic;
     }
+    char name[160];
     if (where)
-        snprintf(f->advice, sizeof f->advice, "%s (array allocated from %s.)", text, where);
+        snprintf(f->advice, sizeof f->advice, "%s (The array is allocated in %s.)", text,
+                 short_function_name(where, name, sizeof name));
     else
         snprintf(f->advice, sizeof f->advice, "%s", text);
 }

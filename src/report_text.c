@@ -23,7 +23,9 @@ static void stack_text(struct report *r, struct strbuf *sb, struct site *s, cons
     int shown = n < STACK_SHOWN ? n : STACK_SHOWN;
     for (int i = 0; i < shown; i++) {
         const struct frame *f = frames[i];
-        sb_printf(sb, "%s#%-2d %s", indent, i, f->function ? f->function : "??");
+        char name[160];
+        sb_printf(sb, "%s#%-2d %s", indent, i,
+                  f->function ? short_function_name(f->function, name, sizeof name) : "??");
         if (f->file)
             sb_printf(sb, "  %s:%d", f->file, f->line);
         sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
@@ -119,7 +121,7 @@ void report_text(struct report *r, struct strbuf *sb)
         sb_printf(sb, "%d block%s keep%s ", r->nfindings, r->nfindings == 1 ? "" : "s",
                   r->nfindings == 1 ? "s" : "");
         sb_bytes(sb, (double)retained);
-        sb_puts(sb, " beyond what their contents need.\n\n");
+        sb_printf(sb, " beyond what %s contents need.\n\n", r->nfindings == 1 ? "its" : "their");
         for (int i = 0; i < r->nfindings; i++)
             finding_text(r, sb, i, &r->findings[i]);
     }

@@ -369,3 +369,52 @@ void modules_note_unload(void *handle)
     }
     pthread_mutex_unlock(&unloaded_lock);
 }
+
+char *short_function_name(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    int angle = 0, paren = 0;
+    if (!cap)
+        return out;
+    for (const char *p = name; *p && n + 4 < cap; p++) {
+        char c = *p;
+        if (c == '<' && strncmp(p, "<<", 2) && !(p > name && !strncmp(p - 8 > name ? p - 8 : name, "operator", 8))) {
+            if (angle++ == 0 && paren == 0) {
+                memcpy(out + n, "<\xe2\x80\xa6", 4);       /* "<…" */
+                n += 4;
+            }
+            continue;
+        }
+        if (c == '>' && angle > 0) {
+            if (--angle == 0 && paren == 0)
+                out[n++] = '>';
+            continue;
+        }
+        if (angle)
+            continue;
+        if (c == '(') {
+            if (paren++ == 0) {
+                if (n + 6 >= cap)
+                    break;
+                memcpy(out + n, "(\xe2\x80\xa6)", 5);       /* "(…)" */
+                n += 5;
+            }
+            continue;
+        }
+        if (c == ')' && paren > 0) {
+            paren--;
+            continue;
+        }
+        if (paren)
+            continue;
+        /* A space outside brackets ends a return type: start over. */
+        if (c == ' ' && strncmp(p + 1, "const", 5) && strncmp(p + 1, "[", 1) && n &&
+            out[n - 1] != ',' && !(n >= 8 && !strncmp(out + n - 8, "operator", 8))) {
+            n = 0;
+            continue;
+        }
+        out[n++] = c;
+    }
+    out[n] = 0;
+    return out;
+}

@@ -7,6 +7,7 @@
 #ifndef RETAIN_SYMBOLIZE_H
 #define RETAIN_SYMBOLIZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct frame {
@@ -25,6 +26,11 @@ void symbolizer_free(struct symbolizer *sym);
 /* The logical frames of one return address (1 + inline depth), valid until
  * symbolizer_free.  Always at least one frame. */
 int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames);
+
+/* A C++ name for people: template arguments and parameters elided
+ * ("std::_Hashtable<…>::_M_rehash(…)"), the return type dropped.  Writes at
+ * most cap bytes to out and returns out. */
+char *short_function_name(const char *name, char *out, size_t cap);
 
 struct module_info {
     char path[512];
