@@ -155,7 +155,7 @@ void config_load(void)
     c->drop = 0.25;
     c->interval_ms = 100;
     c->depth = 16;
-    c->sample_bytes = 0;
+    c->sample_bytes = 512 * 1024;
     c->quiet = 0;
 
     const char *v;
