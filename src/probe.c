@@ -221,13 +221,20 @@ static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CH
         return;
     uint32_t count[MAX_STRIDE + 1][MAX_STRIDE];
     memset(count, 0, sizeof count);
-    for (int c = 0; c < s->nchunks; c++)
-        for (int w = 0; w < PROBE_CHUNK_WORDS; w++)
-            if (isptr[c][w]) {
-                uint64_t g = s->first_word[c] + (uint64_t)w;
+    for (int c = 0; c < s->nchunks; c++) {
+        /* Residues advance with the word index: no division per word. */
+        int res[MAX_STRIDE + 1];
+        for (int st = 2; st <= MAX_STRIDE; st++)
+            res[st] = (int)(s->first_word[c] % (uint64_t)st);
+        for (int w = 0; w < PROBE_CHUNK_WORDS; w++) {
+            if (isptr[c][w])
                 for (int st = 2; st <= MAX_STRIDE; st++)
-                    count[st][g % (uint64_t)st]++;
-            }
+                    count[st][res[st]]++;
+            for (int st = 2; st <= MAX_STRIDE; st++)
+                if (++res[st] == st)
+                    res[st] = 0;
+        }
+    }
     int stride = 1;
     for (int st = 2; st <= MAX_STRIDE && stride == 1; st++) {
         uint32_t max = 0, min = UINT32_MAX;

@@ -4,9 +4,9 @@
 #include <pthread.h>
 
 #define FREED_SLOTS (1u << 16)
-/* Registration stops at 1/8 of the filter's bits: beyond that, false hits
- * would send too many frees down the slow path. */
-#define FILTER_BUDGET ((1u << REFERENT_FILTER_BITS) / 8)
+/* Registration stops at 1/16 of the filter's bits (65,536 referents): at
+ * most one free in 16 of an unrelated block takes the slow path. */
+#define FILTER_BUDGET ((1u << REFERENT_FILTER_BITS) / 16)
 
 int referents_armed;
 uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
@@ -14,7 +14,8 @@ static uint32_t filter_bits_set;
 
 static pthread_mutex_t freed_lock = PTHREAD_MUTEX_INITIALIZER;
 static uintptr_t *freed;                /* open addressing; 0 empty, 1 deleted */
-static uint32_t nfreed;
+uint32_t referents_nfreed;
+#define nfreed referents_nfreed
 
 static inline uint32_t slot_of(uintptr_t p)
 {
@@ -43,20 +44,20 @@ void referents_freed(uintptr_t p)
         uintptr_t *s = find(p, 1);
         if (s && *s != p) {
             *s = p;
-            nfreed++;
+            __atomic_store_n(&nfreed, nfreed + 1, __ATOMIC_RELAXED);
         }
     }
     pthread_mutex_unlock(&freed_lock);
 }
 
-void referents_reused(uintptr_t p)
+void referents_reused_slow(uintptr_t p)
 {
     pthread_mutex_lock(&freed_lock);
     if (freed && nfreed) {
         uintptr_t *s = find(p, 0);
         if (s) {
             *s = 1;
-            nfreed--;
+            __atomic_store_n(&nfreed, nfreed - 1, __ATOMIC_RELAXED);
         }
     }
     pthread_mutex_unlock(&freed_lock);

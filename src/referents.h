@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define REFERENT_FILTER_BITS 19
+#define REFERENT_FILTER_BITS 20
 
 extern int referents_armed;
 extern uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
@@ -30,7 +30,13 @@ static inline int referent_maybe(uintptr_t p)
 
 /* Allocation path: slow halves, called only on a filter hit. */
 void referents_freed(uintptr_t p);
-void referents_reused(uintptr_t p);
+void referents_reused_slow(uintptr_t p);
+extern uint32_t referents_nfreed;
+static inline void referents_reused(uintptr_t p)
+{
+    if (__atomic_load_n(&referents_nfreed, __ATOMIC_RELAXED))
+        referents_reused_slow(p);
+}
 
 /* Sampler: remember that a watched block points at v.  Returns 0 once the
  * filter is as full as it may get. */
