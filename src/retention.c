@@ -29,6 +29,7 @@
 /* Large blocks from one site that replace each other within this window form
  * a growth series. */
 #define GROWTH_WINDOW_MS 2000
+#define SLICE_NS 1000000
 
 struct history_point {
     uint32_t ms;                /* since the block's birth */
@@ -415,9 +416,18 @@ static void pass(int everything)
     uint64_t scanned = 0;
     if (k) {
         ranges_refresh(&ranges);
+        uint64_t slice_start = clock_now_ns();
         for (int i = 0; i < k; i++) {
             scanned += measure(todo[i]);
             todo[i]->next_due_ms = t + retain_config.interval_ms;
+            /* Work in slices of about a millisecond with a pause between,
+             * so that on a busy machine the sampler never holds a core
+             * long enough to delay the program's threads by a time slice. */
+            if (!everything && clock_now_ns() - slice_start > SLICE_NS) {
+                struct timespec pause = { 0, SLICE_NS };
+                nanosleep(&pause, NULL);
+                slice_start = clock_now_ns();
+            }
         }
     }
     free(todo);

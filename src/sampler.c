@@ -13,9 +13,6 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 static sem_t wake;
 static pthread_t thread;
@@ -56,9 +53,6 @@ static void install_signal(void)
 static void *sampler_main(void *arg)
 {
     retain_guard = 1;
-    /* The lowest priority: when the program wants the CPU, it gets it, and
-     * a measurement pass never delays an allocating thread by a time slice. */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     uint64_t next_periodic = 0;
     if (retain_config.report_interval_s)
         next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;

@@ -315,6 +315,8 @@ def check_totals(ctx, report, label="", estimates=False):
     figures are estimates and may exceed the exact totals."""
     t = report.get("totals") or {}
     sites = report.get("sites") or []
+    # The report says whether its site figures are sampled estimates.
+    estimates = estimates or (report.get("config") or {}).get("sample_bytes", 0) != 0
     ints = all(isinstance(t.get(k), int) for k in ("allocations", "frees", "live_bytes",
                                                       "peak_live_bytes", "sites"))
     if not ctx.check(ints, f"{label}totals has non-integer fields: {t}"):
