@@ -123,4 +123,45 @@ static inline void *corpus_xcalloc(size_t n, size_t m)
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+/* ---- C++ only ---------------------------------------------------------- */
+#include <unordered_map>
+
+/* Truth of a libstdc++ unordered container (map or set): the fraction of
+ * its buckets with a chain, bucket_size(b) > 0, which is exactly the
+ * fraction of non-NULL words in its bucket array. */
+template <class Container>
+static inline double corpus_bucket_occupancy(const Container &c)
+{
+    size_t k = 0;
+    for (size_t b = 0; b < c.bucket_count(); b++)
+        k += c.bucket_size(b) > 0;
+    return (double)k / (double)c.bucket_count();
+}
+
+/* The session table of the std::unordered_map programs (p3, n6, n8, n12):
+ * 500,000 sessions keyed by a random-looking 63-bit id. */
+struct Session {
+    int64_t user_id;
+    int64_t created_ms;
+    int64_t last_seen_ms;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    uint32_t requests;
+    uint32_t flags;
+};
+
+typedef std::unordered_map<int64_t, Session> SessionMap;
+
+static inline int64_t session_id(int64_t i) { return (int64_t)(corpus_mix((uint64_t)i) >> 1); }
+
+/* The record stored for session i. */
+static inline Session make_session(int64_t i)
+{
+    Session s = {i, 1000 + i, 2000 + i, (uint64_t)i * 7, (uint64_t)i * 11, 1, 3};
+    return s;
+}
+#endif /* __cplusplus */
+
 #endif /* CORPUS_H */

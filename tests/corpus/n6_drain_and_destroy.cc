@@ -8,32 +8,16 @@
  * The program then works 1.5 s more on other things and exits.  The block
  * was sparse only for an instant before it was freed: nothing to flag.
  */
-#include "corpus.h"
+#include "corpus.h"         /* Session, SessionMap, session_id(), make_session() */
 #include <unordered_map>
-
-struct Session {
-    int64_t user_id;
-    int64_t created_ms;
-    int64_t last_seen_ms;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
-    uint32_t requests;
-    uint32_t flags;
-};
-
-typedef std::unordered_map<int64_t, Session> SessionMap;
-
-static int64_t session_id(int64_t i) { return (int64_t)(corpus_mix((uint64_t)i) >> 1); }
 
 #define N_SESSIONS 500000
 
 NOINLINE void run_batch()
 {
     SessionMap m;
-    for (int64_t i = 0; i < N_SESSIONS; i++) {
-        Session s = {i, 1000 + i, 2000 + i, (uint64_t)i * 7, (uint64_t)i * 11, 1, 3};
-        m.emplace(session_id(i), s);
-    }
+    for (int64_t i = 0; i < N_SESSIONS; i++)
+        m.emplace(session_id(i), make_session(i));
     corpus_phase("peak", "buckets=%zu bytes=%zu size=%zu", m.bucket_count(),
                  m.bucket_count() * sizeof(void *), m.size());
     corpus_sleep(HOLD_PEAK_S);

@@ -8,32 +8,16 @@
  * buckets, tens of KiB), hold 1.5 s, exit.  The big array was sparse only
  * between the erase loop and rehash(0): nothing to flag.
  */
-#include "corpus.h"
+#include "corpus.h"         /* Session, SessionMap, session_id(), make_session() */
 #include <unordered_map>
-
-struct Session {
-    int64_t user_id;
-    int64_t created_ms;
-    int64_t last_seen_ms;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
-    uint32_t requests;
-    uint32_t flags;
-};
-
-typedef std::unordered_map<int64_t, Session> SessionMap;
-
-static int64_t session_id(int64_t i) { return (int64_t)(corpus_mix((uint64_t)i) >> 1); }
 
 #define N_SESSIONS 500000
 #define KEEP_EVERY 128
 
 NOINLINE void fill_sessions(SessionMap &m)
 {
-    for (int64_t i = 0; i < N_SESSIONS; i++) {
-        Session s = {i, 1000 + i, 2000 + i, (uint64_t)i * 7, (uint64_t)i * 11, 1, 3};
-        m.emplace(session_id(i), s);
-    }
+    for (int64_t i = 0; i < N_SESSIONS; i++)
+        m.emplace(session_id(i), make_session(i));
 }
 
 NOINLINE void expire_and_compact(SessionMap &m)

@@ -38,14 +38,6 @@ NOINLINE void prune_index(Index &ix, int n, int keep_every)
             ix.erase(word(i));
 }
 
-static size_t nonempty_buckets(const Index &ix)
-{
-    size_t k = 0;
-    for (size_t b = 0; b < ix.bucket_count(); b++)
-        k += ix.bucket_size(b) > 0;
-    return k;
-}
-
 #define N_WORDS 260000
 #define KEEP_EVERY 128
 #define HOLD_BRIEF_PEAK_S 0.3
@@ -56,13 +48,13 @@ int main()
     Index ix;
     build_index(ix, N_WORDS);
     size_t nb = ix.bucket_count();
-    double peak = (double)nonempty_buckets(ix) / (double)nb;
+    double peak = corpus_bucket_occupancy(ix);
     corpus_phase("peak", "buckets=%zu bytes=%zu size=%zu occupancy=%.4f", nb, nb * sizeof(void *),
                  ix.size(), peak);
     corpus_sleep(HOLD_BRIEF_PEAK_S);
 
     prune_index(ix, N_WORDS, KEEP_EVERY);
-    double occ = (double)nonempty_buckets(ix) / (double)ix.bucket_count();
+    double occ = corpus_bucket_occupancy(ix);
     corpus_phase("drained", "buckets=%zu size=%zu occupancy=%.4f", ix.bucket_count(), ix.size(), occ);
     corpus_truth(ix.bucket_count() * sizeof(void *), peak, occ);
     corpus_sleep(HOLD_DRAINED_S);

@@ -15,29 +15,13 @@
  * Truth: occupancy = fraction of buckets with bucket_size(b) > 0, which is
  * exactly the fraction of non-NULL words in the bucket array.
  */
-#include "corpus.h"
+#include "corpus.h"         /* Session, SessionMap, session_id(), make_session() */
 #include <unordered_map>
-
-struct Session {
-    int64_t user_id;
-    int64_t created_ms;
-    int64_t last_seen_ms;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
-    uint32_t requests;
-    uint32_t flags;
-};
-
-typedef std::unordered_map<int64_t, Session> SessionMap;
-
-static int64_t session_id(int64_t i) { return (int64_t)(corpus_mix((uint64_t)i) >> 1); }
 
 NOINLINE void fill_sessions(SessionMap &m, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++) {
-        Session s = {i, 1000 + i, 2000 + i, (uint64_t)i * 7, (uint64_t)i * 11, 1, 3};
-        m.emplace(session_id(i), s);
-    }
+    for (int64_t i = 0; i < n; i++)
+        m.emplace(session_id(i), make_session(i));
 }
 
 NOINLINE void expire_sessions(SessionMap &m, int64_t n, int64_t keep_every)
@@ -45,14 +29,6 @@ NOINLINE void expire_sessions(SessionMap &m, int64_t n, int64_t keep_every)
     for (int64_t i = 0; i < n; i++)
         if (i % keep_every != 0)
             m.erase(session_id(i));
-}
-
-static size_t nonempty_buckets(const SessionMap &m)
-{
-    size_t k = 0;
-    for (size_t b = 0; b < m.bucket_count(); b++)
-        k += m.bucket_size(b) > 0;
-    return k;
 }
 
 #define N_SESSIONS 500000
@@ -64,13 +40,13 @@ int main()
     SessionMap sessions;
     fill_sessions(sessions, N_SESSIONS);
     size_t nb = sessions.bucket_count();
-    double peak = (double)nonempty_buckets(sessions) / (double)nb;
+    double peak = corpus_bucket_occupancy(sessions);
     corpus_phase("peak", "buckets=%zu bytes=%zu size=%zu occupancy=%.4f",
                  nb, nb * sizeof(void *), sessions.size(), peak);
     corpus_sleep(HOLD_PEAK_S);
 
     expire_sessions(sessions, N_SESSIONS, KEEP_EVERY);
-    double occ = (double)nonempty_buckets(sessions) / (double)sessions.bucket_count();
+    double occ = corpus_bucket_occupancy(sessions);
     corpus_phase("drained", "buckets=%zu size=%zu occupancy=%.4f",
                  sessions.bucket_count(), sessions.size(), occ);
     corpus_truth(sessions.bucket_count() * sizeof(void *), peak, occ);

@@ -43,14 +43,6 @@ NOINLINE void forget_names(NameSet &s, int n, int keep_every)
             s.erase(name_of(i));
 }
 
-static size_t nonempty_buckets(const NameSet &s)
-{
-    size_t k = 0;
-    for (size_t b = 0; b < s.bucket_count(); b++)
-        k += s.bucket_size(b) > 0;
-    return k;
-}
-
 #define N_NAMES 300000
 #define KEEP_EVERY 150
 
@@ -59,13 +51,13 @@ int main()
     corpus_start();
     fill_names(seen_names, N_NAMES);
     size_t nb = seen_names.bucket_count();
-    double peak = (double)nonempty_buckets(seen_names) / (double)nb;
+    double peak = corpus_bucket_occupancy(seen_names);
     corpus_phase("peak", "buckets=%zu bytes=%zu size=%zu occupancy=%.4f",
                  nb, nb * sizeof(void *), seen_names.size(), peak);
     corpus_sleep(HOLD_PEAK_S);
 
     forget_names(seen_names, N_NAMES, KEEP_EVERY);
-    double occ = (double)nonempty_buckets(seen_names) / (double)seen_names.bucket_count();
+    double occ = corpus_bucket_occupancy(seen_names);
     corpus_phase("drained", "buckets=%zu size=%zu occupancy=%.4f",
                  seen_names.bucket_count(), seen_names.size(), occ);
     corpus_truth(seen_names.bucket_count() * sizeof(void *), peak, occ);
