@@ -34,9 +34,12 @@
 
 /* ---- entering and leaving the profiler ---------------------------------- */
 
+/* Counting starts with the first call, before the constructor has run, so
+ * that a block allocated early and freed later balances in the totals;
+ * tracking (stacks, sites) waits until the profiler is ready. */
 static inline struct thread_state *enter(void)
 {
-    if (unlikely(retain_guard) || unlikely(!__atomic_load_n(&profiler.ready, __ATOMIC_RELAXED)))
+    if (unlikely(retain_guard))
         return NULL;
     retain_guard = 1;
     struct thread_state *ts = thread_state_get();
@@ -113,6 +116,8 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
     ts->unflushed += (int64_t)usable;
     if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
         referents_reused((uintptr_t)p);
+    if (unlikely(!__atomic_load_n(&profiler.ready, __ATOMIC_RELAXED)))
+        return;
 
     if (n >= retain_config.min_size) {
         track(p, n, 1);
