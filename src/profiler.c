@@ -20,6 +20,7 @@
 #include "unwind.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 struct profiler profiler;
@@ -74,6 +75,9 @@ __attribute__((constructor)) static void profiler_start(void)
     unwind_init();
     retention_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    /* quick_exit skips destructors and leaves through libc's internal _exit;
+     * registered first, this handler runs after the program's own. */
+    at_quick_exit(profiler_finish);
     __atomic_store_n(&profiler.ready, 1, __ATOMIC_RELEASE);
     sampler_start();
     retain_guard--;

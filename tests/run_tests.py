@@ -1384,11 +1384,12 @@ def test_periodic(ctx):
     check_basic(ctx, final, res.pid, "exit", "busy", label="final report: ")
 
 
-def exit_test(ctx, how, code):
+def exit_test(ctx, how, code, expected_out=None):
     exe = ctx.bin("exitprog")
     plain = ctx.run([exe, how], preload=False)
     pre = ctx.run([exe, how], env={"RETAIN_SAMPLE": "0"})
-    ctx.check(plain.rc == code and plain.out == f"flushed before {how}\n".encode(),
+    expected_out = expected_out or f"flushed before {how}\n"
+    ctx.check(plain.rc == code and plain.out == expected_out.encode(),
               f"plain run: rc {plain.rc}, output {plain.out!r}")
     ctx.same_output(plain, pre, what=f"exitprog {how}")
     rep = ctx.report(ctx.outdir(), pre.pid)
@@ -1406,6 +1407,14 @@ def test_exit_underscore(ctx):
 @test
 def test_exit_Exit(ctx):
     exit_test(ctx, "_Exit", 4)
+
+
+@test
+def test_exit_quick(ctx):
+    """quick_exit(6): the program's at_quick_exit handler runs (and flushes
+    stdout), status kept, and a report with reason "exit" is written."""
+    exit_test(ctx, "quick_exit", 6, "flushed before quick_exit\nstill in the stdio buffer\n"
+                                     "at_quick_exit handler ran\n")
 
 
 BAD_SETS = [
