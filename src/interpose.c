@@ -205,10 +205,9 @@ EXPORT void *calloc(size_t n, size_t m)
 
 EXPORT void free(void *p)
 {
+    /* p came from the real allocator, so it is resolved. */
     if (!p || unlikely(bootstrap_owns(p)))
         return;
-    if (unlikely(!ensure_real()))
-        return;                         /* cannot happen: p came from somewhere */
     struct thread_state *ts = enter();
     if (!ts) {
         real.free(p);

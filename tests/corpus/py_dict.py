@@ -27,24 +27,10 @@ import ctypes
 import sys
 import time
 
+from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase, truth
+
 N = 500_000
 KEEP_EVERY = 200
-HOLD_PEAK_S = 1.2
-HOLD_DRAINED_S = 1.5
-T0 = time.monotonic()
-
-
-def rss_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def phase(name, text):
-    print(f"CORPUS phase={name} t={time.monotonic() - T0:.3f} rss_kb={rss_kb()} {text}",
-          file=sys.stderr, flush=True)
 
 
 def keys_object(d):
@@ -99,7 +85,6 @@ assert k2 == k and nbytes2 == nbytes, "the keys block must not have been replace
 occ = live2 / usable2
 phase("drained", f"keys={k2:#x} bytes={nbytes2} live={live2} len={len(sessions)} "
       f"occupancy={occ:.4f} word_occupancy={wocc:.4f}")
-print(f"CORPUS-TRUTH capacity_bytes={nbytes} peak_occupancy={peak:.4f} occupancy={occ:.4f} "
-      f"word_peak_occupancy={wpeak:.4f}", file=sys.stderr, flush=True)
+truth(nbytes, peak, occ, word_peak_occupancy=wpeak)
 time.sleep(HOLD_DRAINED_S)
 phase("exit", "dict freed at interpreter shutdown")

@@ -14,22 +14,10 @@ flag.
 import sys
 import time
 
+from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase
+
 N = 250_000
 KEEP_EVERY = 200
-T0 = time.monotonic()
-
-
-def rss_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def phase(name, text):
-    print(f"CORPUS phase={name} t={time.monotonic() - T0:.3f} rss_kb={rss_kb()} {text}",
-          file=sys.stderr, flush=True)
 
 
 def build_sessions():
@@ -47,9 +35,9 @@ def drop_sessions(d):
 
 sessions = build_sessions()
 phase("peak", f"len={len(sessions)} getsizeof={sys.getsizeof(sessions)}")
-time.sleep(1.2)
+time.sleep(HOLD_PEAK_S)
 drop_sessions(sessions)
 sessions = dict(sessions)             # compact: copy the survivors, free the big table
 phase("compacted", f"len={len(sessions)} getsizeof={sys.getsizeof(sessions)}")
-time.sleep(1.5)
+time.sleep(HOLD_DRAINED_S)
 phase("exit", "done")

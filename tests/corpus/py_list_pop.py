@@ -14,25 +14,12 @@ hold 1.2 s, pop all but 1,500 (the array shrinks step by step to ~15 KB),
 hold 1.5 s, exit.  Nothing large is left sparse: nothing to flag.
 """
 import ctypes
-import sys
 import time
+
+from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase
 
 N = 300_000
 KEEP = 1_500
-T0 = time.monotonic()
-
-
-def rss_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def phase(name, text):
-    print(f"CORPUS phase={name} t={time.monotonic() - T0:.3f} rss_kb={rss_kb()} {text}",
-          file=sys.stderr, flush=True)
 
 
 def items_block(lst):
@@ -46,10 +33,10 @@ for i in range(N):
     queue.append((i, "job"))
 addr, alloc = items_block(queue)
 phase("peak", f"len={len(queue)} items={addr:#x} allocated={alloc} bytes={alloc * 8}")
-time.sleep(1.2)
+time.sleep(HOLD_PEAK_S)
 while len(queue) > KEEP:
     queue.pop()
 addr2, alloc2 = items_block(queue)
 phase("drained", f"len={len(queue)} items={addr2:#x} allocated={alloc2} bytes={alloc2 * 8}")
-time.sleep(1.5)
+time.sleep(HOLD_DRAINED_S)
 phase("exit", "done")

@@ -22,24 +22,10 @@ import ctypes
 import sys
 import time
 
+from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase, truth
+
 N = 500_000
 KEEP_EVERY = 200
-HOLD_PEAK_S = 1.2
-HOLD_DRAINED_S = 1.5
-T0 = time.monotonic()
-
-
-def rss_kb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def phase(name, text):
-    print(f"CORPUS phase={name} t={time.monotonic() - T0:.3f} rss_kb={rss_kb()} {text}",
-          file=sys.stderr, flush=True)
 
 
 def set_table(s):
@@ -98,7 +84,6 @@ assert t2 == t, "the table must not have been replaced"
 occ = live2 / n2
 phase("drained", f"table={t2:#x} bytes={nbytes2} live={live2} dummies={dummies2} "
       f"len={len(seen)} occupancy={occ:.4f}")
-print(f"CORPUS-TRUTH capacity_bytes={nbytes} peak_occupancy={peak:.4f} occupancy={occ:.4f}",
-      file=sys.stderr, flush=True)
+truth(nbytes, peak, occ)
 time.sleep(HOLD_DRAINED_S)
 phase("exit", "set freed at interpreter shutdown")
