@@ -154,13 +154,19 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
     /* dwarf_getscopes can stop at the CU right after an inlined scope (when
      * the containing function is a concrete instance of an out-of-line
      * definition); the chain of the innermost DIE itself is complete. */
-    Dwarf_Die *scopes = NULL;
-    int m = dwarf_getscopes_die(&first[0], &scopes);
-    if (m > 0) {
-        free(first);
-        n = m;
-    } else {
-        scopes = first;
+    Dwarf_Die *scopes = first;
+    int has_function = 0;
+    for (int i = 0; i < n && !has_function; i++)
+        has_function = dwarf_tag(&first[i]) == DW_TAG_subprogram;
+    if (!has_function) {
+        /* Each of these walks the CU's DIE tree: only do it when needed. */
+        Dwarf_Die *full = NULL;
+        int m = dwarf_getscopes_die(&first[0], &full);
+        if (m > 0) {
+            free(first);
+            scopes = full;
+            n = m;
+        }
     }
     int out = 0;
     const char *cur_file = file;

@@ -503,6 +503,17 @@ class Watcher:
             time.sleep(step)
         self.poll()
 
+    def finish(self, what, seconds=60):
+        """Polls until the program ends (at most `seconds` after its start),
+        reaps it and polls once more; fatal if it had to be killed.  Returns
+        the program's result."""
+        self.run_until(seconds)
+        res = self.proc.wait(60)
+        self.poll()
+        if res.timed_out:
+            self.ctx.fatal(f"{what} did not finish (killed)")
+        return res
+
     def reasons_while_running(self):
         return [rep.get("reason") for t, running, rep in self.seen if running]
 
@@ -911,26 +922,27 @@ def test_output_bash_pipeline(ctx):
               f"no report from a forked bash subshell (bash reports: {cmds.get('bash')})")
 
 
-@test
-def test_edge_malloc(ctx):
-    exe = ctx.bin("edge")
+def edge_test(ctx, name):
+    """Runs the self-checking program `name` plain, then preloaded with the
+    default sampling and with RETAIN_SAMPLE=0: it passes its own checks each
+    time and prints the same output."""
+    exe = ctx.bin(name)
     plain = ctx.run([exe], preload=False)
-    ctx.check(plain.rc == 0, f"edge fails even without the preload: {fail_lines(plain.out)}")
+    ctx.check(plain.rc == 0, f"{name} fails even without the preload: {fail_lines(plain.out)}")
     for env, label in (({}, "default"), ({"RETAIN_SAMPLE": "0"}, "RETAIN_SAMPLE=0")):
         pre = ctx.run([exe], env=env, outdir=ctx.outdir(label.replace("=", "-")))
-        ctx.same_output(plain, pre, what=f"edge ({label})")
-        ctx.check(pre.rc == 0, f"edge ({label}) failed checks: {fail_lines(pre.out)}")
+        ctx.same_output(plain, pre, what=f"{name} ({label})")
+        ctx.check(pre.rc == 0, f"{name} ({label}) failed checks: {fail_lines(pre.out)}")
+
+
+@test
+def test_edge_malloc(ctx):
+    edge_test(ctx, "edge")
 
 
 @test
 def test_edge_cxx(ctx):
-    exe = ctx.bin("edge_cxx")
-    plain = ctx.run([exe], preload=False)
-    ctx.check(plain.rc == 0, f"edge_cxx fails even without the preload: {fail_lines(plain.out)}")
-    for env, label in (({}, "default"), ({"RETAIN_SAMPLE": "0"}, "RETAIN_SAMPLE=0")):
-        pre = ctx.run([exe], env=env, outdir=ctx.outdir(label.replace("=", "-")))
-        ctx.same_output(plain, pre, what=f"edge_cxx ({label})")
-        ctx.check(pre.rc == 0, f"edge_cxx ({label}) failed checks: {fail_lines(pre.out)}")
+    edge_test(ctx, "edge_cxx")
 
 
 def fail_lines(out):
@@ -1044,11 +1056,7 @@ def test_vfork(ctx):
     w = Watcher(ctx, proc, os.path.join(od, f"r.{proc.pid}.json"))
     w.run_until(0.9)
     proc.signal(signal.SIGUSR2)
-    w.run_until(60)
-    res = proc.wait(60)
-    w.poll()
-    if res.timed_out:
-        ctx.fatal("vforkprog did not finish (killed)")
+    res = w.finish("vforkprog")
     ctx.same_output(plain, res, what="vforkprog")
     ctx.check("signal" in w.reasons_while_running(),
               f"no 'signal' report after the vforks (seen {[r.get('reason') for _, _, r in w.seen]})")
@@ -1165,11 +1173,7 @@ def signal_test(ctx, env, sig, run_ms, send_at, od=None):
     ctx.check(not early, f"reports before the signal was sent: {early}")
     ctx.check(proc.running(), f"busy ended before {send_at}s")
     proc.signal(sig)
-    w.run_until(run_ms / 1000 + 30)
-    res = proc.wait(60)
-    w.poll()
-    if res.timed_out:
-        ctx.fatal("busy did not finish (killed)")
+    res = w.finish("busy", run_ms / 1000 + 30)
     if VERBOSE:
         print(f"  [{ctx.name}] rc {res.rc} seen "
               f"{[(round(t, 2), run, r.get('reason')) for t, run, r in w.seen]} stderr={res.err[-300:]!r}")
@@ -1243,11 +1247,7 @@ def test_signal_storm(ctx):
         sent += 1
         w.poll()
         time.sleep(0.02)
-    w.run_until(60)
-    res = proc.wait(60)
-    w.poll()
-    if res.timed_out:
-        ctx.fatal("busy did not finish (killed)")
+    res = w.finish("busy")
     ctx.check(res.rc == 0 and res.out == b"busy for 2500 ms\ndone, 3 threads\n",
               f"after {sent} signals: rc {res.rc}, output {res.out!r}, stderr {res.err[-200:]!r}")
     ctx.check("signal" in w.reasons_while_running(),
@@ -1368,11 +1368,7 @@ def test_periodic(ctx):
     od = ctx.outdir()
     proc = ctx.start([exe, "2500"], env={"RETAIN_REPORT_INTERVAL": "1"}, outdir=od)
     w = Watcher(ctx, proc, os.path.join(od, f"r.{proc.pid}.json"))
-    w.run_until(60)
-    res = proc.wait(60)
-    w.poll()
-    if res.timed_out:
-        ctx.fatal("busy did not finish (killed)")
+    res = w.finish("busy")
     ctx.check(res.rc == 0 and res.out == b"busy for 2500 ms\ndone, 3 threads\n",
               f"rc {res.rc}, output {res.out!r}")
     per = [(t, rep) for t, running, rep in w.seen if running and rep.get("reason") == "periodic"]

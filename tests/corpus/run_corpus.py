@@ -82,6 +82,12 @@ def frac(x):
     return f"{x:.3f}" if isinstance(x, (int, float)) else "?"
 
 
+def table(d):
+    """capacity, peak occupancy and occupancy of a truth or a finding."""
+    return (f"{mib(d.get('capacity_bytes'))} pk {frac(d.get('peak_occupancy'))} "
+            f"occ {frac(d.get('occupancy'))}")
+
+
 def kill_group(p):
     """SIGKILL the process group of a child we started (start_new_session)."""
     if p.poll() is None:
@@ -450,16 +456,14 @@ def judge(res, with_lib):
 def describe_expected(e):
     if not e.get("positive"):
         return "- nothing"
-    return (f"+ {mib(e['capacity_bytes'])} pk {frac(e['peak_occupancy'])} "
-            f"occ {frac(e['occupancy'])}")
+    return f"+ {table(e)}"
 
 
 def describe_got(res, with_lib):
     if not with_lib:
         t = res.truth
         if t:
-            return (f"truth {mib(t.get('capacity_bytes'))} pk {frac(t.get('peak_occupancy'))} "
-                    f"occ {frac(t.get('occupancy'))}")
+            return f"truth {table(t)}"
         return "ran" if not res.errors else "did not run"
     if res.report is None:
         return "no report"
@@ -467,9 +471,7 @@ def describe_got(res, with_lib):
     s = f"{n} finding{'s' if n != 1 else ''}"
     b = res.best
     if b is not None:
-        s += (f": {mib(b.get('capacity_bytes'))} pk {frac(b.get('peak_occupancy'))} "
-              f"occ {frac(b.get('occupancy'))} ret {mib(b.get('retained_bytes'))} "
-              f"[{b.get('probe', '?')}]")
+        s += f": {table(b)} ret {mib(b.get('retained_bytes'))} [{b.get('probe', '?')}]"
     return s
 
 
