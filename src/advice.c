@@ -38,6 +38,9 @@ static const struct rule rules[] = {
       "uthash keeps its bucket array until the last item is deleted (HASH_DEL never shrinks "
       "it). After bulk deletes, move the survivors into a new table (HASH_ADD into a fresh "
       "head, then HASH_CLEAR the old one) or HASH_CLEAR and rebuild." },
+    { "Perl_hv", NULL,
+      "Perl hashes keep their bucket array after delete. After bulk deletes, copy the "
+      "survivors into a new hash and drop the old one (undef %old)." },
     { "flat_hash", NULL,
       "absl::flat_hash_map/set do not shrink on erase. After bulk erases call m.rehash(0) or "
       "swap with a fresh map; for large values use node_hash_map or store pointers." },

@@ -120,15 +120,17 @@ struct watch *retention_watch(const struct block *b)
     struct site *s = b->site;
     int growth = 0;
     if (s) {
+        /* The same clock as retention_unwatch: birth_ms is coarse. */
+        uint32_t t = now_ms();
         __atomic_add_fetch(&s->large_blocks, 1, __ATOMIC_RELAXED);
         /* realloc growth: the old block was shed just now at this site. */
         uint32_t shed = __atomic_load_n(&s->last_shed_ms, __ATOMIC_RELAXED);
-        if (shed && b->birth_ms - shed <= 5 &&
+        if (shed && (int32_t)(t - shed) >= 0 && t - shed <= 5 &&
             __atomic_load_n(&s->last_shed_size, __ATOMIC_RELAXED) < b->size) {
             __atomic_add_fetch(&s->replaced_by_larger, 1, __ATOMIC_RELAXED);
             growth = 1;
         }
-        __atomic_store_n(&s->last_large_ms, b->birth_ms ? b->birth_ms : 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->last_large_ms, t ? t : 1, __ATOMIC_RELAXED);
         __atomic_store_n(&s->last_large_size, b->size, __ATOMIC_RELAXED);
     }
     pthread_mutex_lock(&registry_lock);
@@ -157,7 +159,7 @@ void retention_unwatch(struct watch *w, int reallocated)
         /* Freed while a larger block from the same site is new: the table
          * was rehashed into a bigger array. */
         uint32_t last = __atomic_load_n(&s->last_large_ms, __ATOMIC_RELAXED);
-        if (!reallocated && last && t - last <= GROWTH_WINDOW_MS &&
+        if (!reallocated && last && (int32_t)(t - last) >= 0 && t - last <= GROWTH_WINDOW_MS &&
             __atomic_load_n(&s->last_large_size, __ATOMIC_RELAXED) > w->size)
             __atomic_add_fetch(&s->replaced_by_larger, 1, __ATOMIC_RELAXED);
         if (reallocated) {
