@@ -2,7 +2,7 @@
  *
  * Every wrapper forwards to the real allocator and then records what
  * happened.  The path for an untracked block is: one thread-local lookup,
- * counter updates, one malloc_usable_size call and, on free, one lock-free
+ * counter updates, the block's usable size and, on free, one filter load
  * probe of the block table.  Stacks are captured only for blocks that are
  * tracked: every large block, and small ones picked by byte sampling (or all
  * of them in exact mode, RETAIN_SAMPLE=0).
@@ -58,6 +58,12 @@ static inline int ensure_real(void)
     return likely(real.malloc != NULL) || real_alloc_resolve();
 }
 
+/* One compare for |unflushed| > RETAIN_FLUSH_BYTES. */
+static inline int unflushed_over(const struct thread_state *ts)
+{
+    return (uint64_t)(ts->unflushed + RETAIN_FLUSH_BYTES) > 2 * (uint64_t)RETAIN_FLUSH_BYTES;
+}
+
 /* ---- sampling ----------------------------------------------------------- */
 
 static uint64_t rng_next(struct thread_state *ts)
@@ -110,7 +116,7 @@ static void track(void *p, size_t n, uint32_t weight)
 
 static void note_alloc(struct thread_state *ts, void *p, size_t n)
 {
-    size_t usable = real.malloc_usable_size(p);
+    size_t usable = real_usable_size(p);
     ts->c.allocations++;
     ts->c.bytes_allocated += usable;
     ts->unflushed += (int64_t)usable;
@@ -140,7 +146,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
             track(p, n, sample_weight(n));
         }
     }
-    if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+    if (unflushed_over(ts))
         live_gauge_flush(ts);
 }
 
@@ -148,7 +154,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
  * address may be handed to another thread and tracked again. */
 static void note_free(struct thread_state *ts, void *p, int reallocated)
 {
-    size_t usable = real.malloc_usable_size(p);
+    size_t usable = real_usable_size(p);
     ts->c.frees++;
     ts->c.bytes_freed += usable;
     ts->unflushed -= (int64_t)usable;
@@ -163,7 +169,7 @@ static void note_free(struct thread_state *ts, void *p, int reallocated)
         if (b.size >= retain_config.min_size)
             live_gauge_flush(ts);
     }
-    if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+    if (unflushed_over(ts))
         live_gauge_flush(ts);
 }
 
@@ -235,7 +241,7 @@ static void *realloc_tracked(void *p, size_t n)
         return real.realloc(p, n);
     /* Untrack first: realloc may free p, and another thread may then get
      * the same address. */
-    size_t old_usable = real.malloc_usable_size(p);
+    size_t old_usable = real_usable_size(p);
     struct block old;
     int was_tracked = block_remove((uintptr_t)p, &old);
     void *q = real.realloc(p, n);
@@ -259,7 +265,7 @@ static void *realloc_tracked(void *p, size_t n)
     }
     if (q)
         note_alloc(ts, q, n);
-    else if (ts->unflushed > RETAIN_FLUSH_BYTES || ts->unflushed < -RETAIN_FLUSH_BYTES)
+    else if (unflushed_over(ts))
         live_gauge_flush(ts);
     leave();
     return q;

@@ -66,6 +66,7 @@ __attribute__((constructor)) static void profiler_start(void)
 {
     retain_guard++;
     real_alloc_resolve();
+    real_alloc_identify();
     config_load();
     profiler.start_ns = clock_now_ns();
     profiler.pid = getpid();

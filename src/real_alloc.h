@@ -23,6 +23,22 @@ struct real_alloc {
 
 extern struct real_alloc real;
 
+/* Set once at start-up when the next allocator is glibc's own malloc: its
+ * chunk header then gives a block's usable size without a call. */
+extern int real_is_glibc;
+void real_alloc_identify(void);
+
+static inline size_t real_usable_size(void *p)
+{
+    if (__builtin_expect(real_is_glibc, 1)) {
+        /* glibc's musable(): chunk size less the header; an mmapped chunk
+         * (bit 1) carries a two-word header. */
+        size_t head = ((const size_t *)p)[-1];
+        return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
+    }
+    return real.malloc_usable_size(p);
+}
+
 /* Resolves `real` once; safe to call from any wrapper, recursion included.
  * Returns 0 while the lookup is still under way on this thread (the caller
  * must then use the bootstrap arena). */
