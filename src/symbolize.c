@@ -21,9 +21,14 @@ struct cached {
     UT_hash_handle hh;
 };
 
+struct cu_scopes;
+struct symbolizer;
+static void scopes_free(struct symbolizer *sym);
+
 struct symbolizer {
     Dwfl *dwfl;
     struct cached *cache;
+    struct cu_scopes *scopes;       /* per compile unit, built on first use */
     char *(*demangle)(const char *, char *, size_t *, int *);
 };
 
@@ -95,6 +100,7 @@ void symbolizer_free(struct symbolizer *sym)
         }
         free(c);
     }
+    scopes_free(sym);
     if (sym->dwfl)
         dwfl_end(sym->dwfl);
     free(sym);
@@ -137,9 +143,103 @@ static const char *file_of(Dwarf_Die *cu, Dwarf_Word idx)
     return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
-/* Frames from the DWARF scopes around pc: the innermost inlined function
- * first, at the line the address maps to; then each caller at the call site
- * recorded on the inlined scope (as eu-addr2line -i does). */
+/* ---- function scopes of a compile unit -------------------------------- */
+
+/* dwarf_getscopes walks a whole compile unit for each address, and a C++
+ * unit full of template instances is large: a report with a hundred frames
+ * spent most of its time there.  Instead each unit is walked once, its
+ * functions and inlined calls recorded with their address ranges and
+ * nesting depth, and every address is answered from that list. */
+struct scope_range {
+    Dwarf_Addr lo, hi;
+    Dwarf_Off die;
+    int depth;
+};
+
+struct cu_key {
+    Dwarf *dwarf;
+    Dwarf_Off cu;
+};
+
+struct cu_scopes {
+    struct cu_key key;
+    struct scope_range *r;
+    size_t n, cap;
+    UT_hash_handle hh;
+};
+
+static void scopes_free(struct symbolizer *sym)
+{
+    struct cu_scopes *x, *xt;
+    HASH_ITER(hh, sym->scopes, x, xt) {
+        HASH_DEL(sym->scopes, x);
+        free(x->r);
+        free(x);
+    }
+}
+
+static void scope_add(struct cu_scopes *x, Dwarf_Addr lo, Dwarf_Addr hi, Dwarf_Off die, int depth)
+{
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 256;
+        struct scope_range *r = realloc(x->r, cap * sizeof *r);
+        if (!r)
+            return;
+        x->r = r;
+        x->cap = cap;
+    }
+    x->r[x->n++] = (struct scope_range){ lo, hi, die, depth };
+}
+
+static void scope_walk(struct cu_scopes *x, Dwarf_Die *parent, int depth)
+{
+    Dwarf_Die child;
+    if (depth > 64 || dwarf_child(parent, &child) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&child);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            Dwarf_Addr base, lo, hi;
+            ptrdiff_t off = 0;
+            while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0)
+                scope_add(x, lo, hi, dwarf_dieoffset(&child), depth);
+            scope_walk(x, &child, depth + 1);
+        } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_namespace ||
+                   tag == DW_TAG_try_block || tag == DW_TAG_catch_block) {
+            /* Code-bearing scopes can nest here; types and variables cannot. */
+            scope_walk(x, &child, depth + 1);
+        }
+    } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static struct cu_scopes *cu_scopes_of(struct symbolizer *sym, Dwarf_Die *cu)
+{
+    struct cu_key key;
+    memset(&key, 0, sizeof key);
+    key.dwarf = dwarf_cu_getdwarf(cu->cu);
+    key.cu = dwarf_dieoffset(cu);
+    struct cu_scopes *x;
+    HASH_FIND(hh, sym->scopes, &key, sizeof key, x);
+    if (x)
+        return x;
+    x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->key = key;
+    scope_walk(x, cu, 0);
+    HASH_ADD(hh, sym->scopes, key, sizeof key, x);
+    return x;
+}
+
+static int by_depth_desc(const void *a, const void *b)
+{
+    const struct scope_range *x = a, *y = b;
+    return y->depth - x->depth;
+}
+
+/* Frames for pc: the innermost inlined function first, at the line the
+ * address maps to; then each caller at the call site recorded on the
+ * inlined scope (as eu-addr2line -i does), ending at the real function. */
 static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr pc,
                           const char *file, int line, struct cached *c, const char *module)
 {
@@ -147,36 +247,28 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
     Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
     if (!cu)
         return 0;
-    Dwarf_Die *first = NULL;
-    int n = dwarf_getscopes(cu, pc - bias, &first);
-    if (n <= 0)
+    struct cu_scopes *x = cu_scopes_of(sym, cu);
+    if (!x)
         return 0;
-    /* dwarf_getscopes can stop at the CU right after an inlined scope (when
-     * the containing function is a concrete instance of an out-of-line
-     * definition); the chain of the innermost DIE itself is complete. */
-    Dwarf_Die *scopes = first;
-    int has_function = 0;
-    for (int i = 0; i < n && !has_function; i++)
-        has_function = dwarf_tag(&first[i]) == DW_TAG_subprogram;
-    if (!has_function) {
-        /* Each of these walks the CU's DIE tree: only do it when needed. */
-        Dwarf_Die *full = NULL;
-        int m = dwarf_getscopes_die(&first[0], &full);
-        if (m > 0) {
-            free(first);
-            scopes = full;
-            n = m;
-        }
-    }
+    Dwarf_Addr rel = pc - bias;
+    struct scope_range hits[MAX_INLINE + 1];
+    int nhits = 0;
+    for (size_t i = 0; i < x->n && nhits < MAX_INLINE + 1; i++)
+        if (rel >= x->r[i].lo && rel < x->r[i].hi)
+            hits[nhits++] = x->r[i];
+    qsort(hits, (size_t)nhits, sizeof hits[0], by_depth_desc);
+
+    Dwarf *dw = dwarf_cu_getdwarf(cu->cu);
     int out = 0;
     const char *cur_file = file;
     int cur_line = line;
-    for (int i = 0; i < n && out < MAX_INLINE + 1; i++) {
-        int tag = dwarf_tag(&scopes[i]);
-        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-            continue;
+    for (int i = 0; i < nhits && out < MAX_INLINE + 1; i++) {
+        Dwarf_Die die;
+        if (!dwarf_offdie(dw, hits[i].die, &die))
+            break;
+        int tag = dwarf_tag(&die);
         struct frame *f = &c->frames[out++];
-        f->function = name_dup(sym, die_name(&scopes[i]));
+        f->function = name_dup(sym, die_name(&die));
         f->file = cur_file ? strdup(cur_file) : NULL;
         f->line = cur_line;
         f->module = strdup(module);
@@ -187,12 +279,11 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
         Dwarf_Word w;
         cur_file = NULL;
         cur_line = 0;
-        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &w) == 0)
+        if (dwarf_formudata(dwarf_attr(&die, DW_AT_call_file, &attr), &w) == 0)
             cur_file = file_of(cu, w);
-        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &w) == 0)
+        if (dwarf_formudata(dwarf_attr(&die, DW_AT_call_line, &attr), &w) == 0)
             cur_line = (int)w;
     }
-    free(scopes);
     /* The outermost frame is the physical one; only those above it are inlined. */
     if (out > 0)
         c->frames[out - 1].inlined = 0;
