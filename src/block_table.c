@@ -1,7 +1,7 @@
 #include "block_table.h"
 #include "arena.h"
 
-#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #define NSHARDS 64
@@ -13,8 +13,7 @@ struct block_array {
 };
 
 struct shard {
-    pthread_mutex_t lock;
-    uint32_t seq;               /* odd while a writer is changing `arr` */
+    int lock;                   /* spinlock: every critical section is short */
     uint64_t count;
     struct block_array *arr;
     size_t bytes;               /* mapped by this shard, old arrays included */
@@ -54,10 +53,15 @@ static void filter_lower(uint64_t h)
 
 static inline struct shard *shard_of(uint64_t h) { return &shards[h >> 58]; }
 
-static struct block_array *array_new(uint64_t nslots, size_t *bytes)
+static size_t array_bytes(uint64_t nslots)
 {
     size_t size = sizeof(struct block_array) + nslots * sizeof(struct block);
-    size = (size + 4095) & ~(size_t)4095;
+    return (size + 4095) & ~(size_t)4095;
+}
+
+static struct block_array *array_new(uint64_t nslots, size_t *bytes)
+{
+    size_t size = array_bytes(nslots);
     struct block_array *a = arena_map(size);
     if (a) {
         a->mask = nslots - 1;
@@ -66,22 +70,22 @@ static struct block_array *array_new(uint64_t nslots, size_t *bytes)
     return a;
 }
 
-void block_table_init(void)
+void block_table_init(void) {}
+
+static inline void shard_lock(struct shard *sh)
 {
-    for (int i = 0; i < NSHARDS; i++)
-        pthread_mutex_init(&shards[i].lock, NULL);
+    for (unsigned spins = 0; __atomic_exchange_n(&sh->lock, 1, __ATOMIC_ACQUIRE); spins++) {
+        while (__atomic_load_n(&sh->lock, __ATOMIC_RELAXED)) {
+            __builtin_ia32_pause();
+            if (++spins > 1000) {
+                sched_yield();          /* the holder was preempted */
+                spins = 0;
+            }
+        }
+    }
 }
 
-static inline void write_begin(struct shard *sh)
-{
-    __atomic_store_n(&sh->seq, sh->seq + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static inline void write_end(struct shard *sh)
-{
-    __atomic_store_n(&sh->seq, sh->seq + 1, __ATOMIC_RELEASE);
-}
+static inline void shard_unlock(struct shard *sh) { __atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE); }
 
 /* Returns 1 when a new slot was used, 0 when an entry for the same address
  * was replaced (a stale one, left by a free the profiler could not see). */
@@ -98,82 +102,57 @@ static int place(struct block_array *a, const struct block *b)
 int block_insert(const struct block *b)
 {
     struct shard *sh = shard_of(addr_hash(b->addr));
-    pthread_mutex_lock(&sh->lock);
+    shard_lock(sh);
     struct block_array *a = sh->arr;
     if (!a || (sh->count + 1) * 2 > a->mask + 1) {
         uint64_t n = a ? (a->mask + 1) * 2 : INITIAL_SLOTS;
+        size_t old_bytes = a ? array_bytes(a->mask + 1) : 0;
         struct block_array *bigger = array_new(n, &sh->bytes);
         if (!bigger) {
-            pthread_mutex_unlock(&sh->lock);
+            shard_unlock(sh);
             return -1;
         }
-        if (a)
+        if (a) {
             for (uint64_t i = 0; i <= a->mask; i++)
                 if (a->slot[i].addr)
                     place(bigger, &a->slot[i]);
-        /* The old array stays mapped: a lock-free reader may be probing it.
-         * Arrays double, so the old ones together are smaller than the new. */
-        write_begin(sh);
-        __atomic_store_n(&sh->arr, bigger, __ATOMIC_RELEASE);
+            arena_unmap(a, old_bytes);
+            sh->bytes -= old_bytes;
+        }
+        sh->arr = bigger;
         a = bigger;
-    } else {
-        write_begin(sh);
     }
+    /* Raised before the block can be looked up; see block_maybe_tracked. */
     if (place(a, b)) {
         sh->count++;
         filter_raise(addr_hash(b->addr));
     }
-    write_end(sh);
-    pthread_mutex_unlock(&sh->lock);
+    shard_unlock(sh);
     return 0;
-}
-
-/* Lock-free membership test: a consistent snapshot of the shard is one that
- * no writer touched between the two reads of seq. */
-static int contains(struct shard *sh, uintptr_t addr, uint64_t h)
-{
-    for (;;) {
-        uint32_t s1 = __atomic_load_n(&sh->seq, __ATOMIC_ACQUIRE);
-        if (s1 & 1) {
-            __builtin_ia32_pause();
-            continue;
-        }
-        struct block_array *a = __atomic_load_n(&sh->arr, __ATOMIC_ACQUIRE);
-        int found = 0;
-        if (a) {
-            for (uint64_t i = h & a->mask;; i = (i + 1) & a->mask) {
-                uintptr_t k = __atomic_load_n(&a->slot[i].addr, __ATOMIC_RELAXED);
-                if (!k)
-                    break;
-                if (k == addr) {
-                    found = 1;
-                    break;
-                }
-            }
-        }
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&sh->seq, __ATOMIC_RELAXED) == s1)
-            return found;
-    }
 }
 
 int block_remove(uintptr_t addr, struct block *out)
 {
     uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
-    if (!block_maybe_tracked(addr) || !contains(sh, addr, h))
+    /* The filter answers for almost every untracked block; the lock is
+     * taken only on a hit. */
+    if (!block_maybe_tracked(addr))
         return 0;
-    pthread_mutex_lock(&sh->lock);
+    shard_lock(sh);
     struct block_array *a = sh->arr;
+    if (!a) {
+        shard_unlock(sh);
+        return 0;
+    }
     uint64_t i = h & a->mask;
     while (a->slot[i].addr && a->slot[i].addr != addr)
         i = (i + 1) & a->mask;
     if (!a->slot[i].addr) {
-        pthread_mutex_unlock(&sh->lock);
+        shard_unlock(sh);
         return 0;
     }
     *out = a->slot[i];
-    write_begin(sh);
     /* Backward-shift deletion keeps probe chains intact without tombstones. */
     uint64_t hole = i;
     for (uint64_t j = (i + 1) & a->mask; a->slot[j].addr; j = (j + 1) & a->mask) {
@@ -186,9 +165,8 @@ int block_remove(uintptr_t addr, struct block *out)
     }
     memset(&a->slot[hole], 0, sizeof a->slot[hole]);
     sh->count--;
-    write_end(sh);
     filter_lower(h);
-    pthread_mutex_unlock(&sh->lock);
+    shard_unlock(sh);
     return 1;
 }
 
@@ -196,7 +174,7 @@ int block_find(uintptr_t addr, struct block *out)
 {
     uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
-    pthread_mutex_lock(&sh->lock);
+    shard_lock(sh);
     struct block_array *a = sh->arr;
     int found = 0;
     if (a) {
@@ -208,7 +186,7 @@ int block_find(uintptr_t addr, struct block *out)
             found = 1;
         }
     }
-    pthread_mutex_unlock(&sh->lock);
+    shard_unlock(sh);
     return found;
 }
 
@@ -216,13 +194,13 @@ void block_table_foreach(void (*fn)(const struct block *, void *), void *arg)
 {
     for (int s = 0; s < NSHARDS; s++) {
         struct shard *sh = &shards[s];
-        pthread_mutex_lock(&sh->lock);
+        shard_lock(sh);
         struct block_array *a = sh->arr;
         if (a)
             for (uint64_t i = 0; i <= a->mask; i++)
                 if (a->slot[i].addr)
                     fn(&a->slot[i], arg);
-        pthread_mutex_unlock(&sh->lock);
+        shard_unlock(sh);
     }
 }
 
@@ -245,17 +223,17 @@ size_t block_table_bytes(void)
 void block_table_lock_all(void)
 {
     for (int s = 0; s < NSHARDS; s++)
-        pthread_mutex_lock(&shards[s].lock);
+        shard_lock(&shards[s]);
 }
 
 void block_table_unlock_all(void)
 {
     for (int s = 0; s < NSHARDS; s++)
-        pthread_mutex_unlock(&shards[s].lock);
+        shard_unlock(&shards[s]);
 }
 
 void block_table_after_fork_child(void)
 {
     for (int s = 0; s < NSHARDS; s++)
-        pthread_mutex_init(&shards[s].lock, NULL);
+        shards[s].lock = 0;
 }

@@ -1,10 +1,10 @@
 /* block_table.h: the heap blocks libretain tracks one by one: every large
  * block (>= RETAIN_MIN_SIZE), and the sampled (or, in exact mode, all) small
- * ones.  Keyed by address.
+ * ones.  Keyed by address: 64 shards, each an open-addressing array under a
+ * spinlock.
  *
- * free() asks "is this block tracked?" for every block, so that question is
- * answered without a lock: 64 shards, each an open-addressing array read
- * under a sequence counter (a seqlock) and written under the shard's mutex. */
+ * free() asks "is this block tracked?" for every block; a counting filter
+ * answers "no" for almost all untracked blocks without touching a shard. */
 #ifndef RETAIN_BLOCK_TABLE_H
 #define RETAIN_BLOCK_TABLE_H
 
