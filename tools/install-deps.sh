@@ -6,9 +6,10 @@
 #   pkg-config, gcc, g++, make: the build; g++ also builds the C++ test programs
 #   python3        the test harnesses, and a real interpreter to profile
 #   git            a real program the tests run under the preload
+#   memcached      a real server the tests fill, drain and report on
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps"
+PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi
