@@ -15,6 +15,7 @@ static void frame_json(struct strbuf *sb, const struct frame *f)
     sb_json_str(sb, f->file);
     sb_printf(sb, ", \"line\": %d, \"module\": ", f->line);
     sb_json_str(sb, f->module);
+    sb_printf(sb, ", \"offset\": \"0x%lx\"", (unsigned long)f->offset);
     if (f->inlined)
         sb_puts(sb, ", \"inlined\": true");
     sb_puts(sb, "}");

@@ -28,7 +28,10 @@ static void stack_text(struct report *r, struct strbuf *sb, struct site *s, cons
                   f->function ? short_function_name(f->function, name, sizeof name) : "??");
         if (f->file)
             sb_printf(sb, "  %s:%d", f->file, f->line);
-        sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
+        if (f->function)
+            sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
+        else    /* no symbol: where it is, for addr2line on an unstripped copy */
+            sb_printf(sb, "  [%s+0x%lx]\n", basename_of(f->module), (unsigned long)f->offset);
     }
     if (n > shown)
         sb_printf(sb, "%s... %d more frames (see the JSON report)\n", indent, n - shown);

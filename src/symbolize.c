@@ -16,6 +16,7 @@
 
 struct cached {
     uintptr_t ip;
+    uintptr_t offset;
     int n;
     struct frame frames[MAX_INLINE + 1];
     UT_hash_handle hh;
@@ -296,11 +297,13 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     Dwarf_Addr pc = c->ip ? c->ip - 1 : 0;
     Dwfl_Module *mod = sym->dwfl ? dwfl_addrmodule(sym->dwfl, pc) : NULL;
     const char *module = "?";
+    Dwarf_Addr mod_start = 0;
     if (mod) {
-        const char *mname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        const char *mname = dwfl_module_info(mod, NULL, &mod_start, NULL, NULL, NULL, NULL, NULL);
         if (mname)
             module = mname;
     }
+    c->offset = mod ? (uintptr_t)(c->ip - mod_start) : 0;
     const char *file = NULL;
     int line = 0;
     if (mod) {
@@ -347,8 +350,10 @@ int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
         }
         c->ip = ip;
         resolve(sym, c);
-        for (int i = 0; i < c->n; i++)
+        for (int i = 0; i < c->n; i++) {
             c->frames[i].address = ip;
+            c->frames[i].offset = c->offset;
+        }
         HASH_ADD(hh, sym->cache, ip, sizeof ip, c);
     }
     *frames = c->frames;

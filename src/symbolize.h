@@ -16,6 +16,7 @@ struct frame {
     const char *file;           /* NULL when no line info */
     int line;
     const char *module;         /* path of the ELF object */
+    uintptr_t offset;           /* address - module load address, for offline tools */
     int inlined;                /* 1 for a frame that exists only in debug info */
 };
 
