@@ -1,7 +1,9 @@
 #include "probe.h"
 #include "referents.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -159,43 +161,99 @@ void sample_plan_ctrl(struct sample_plan *p, uintptr_t addr, uint64_t off, uint6
     p->nctrl = n;
 }
 
-void sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr)
+/* Reading the program's memory.  The watch lock guarantees the block is not
+ * freed through the wrappers while it is read; process_vm_readv adds a guard
+ * against the rest (a block released behind the profiler's back, say by a
+ * signal handler that interrupted libretain): an unmapped page is an EFAULT,
+ * not a crash of the host.  Where a sandbox forbids the call, memcpy. */
+static int vm_read_ok = 1;
+
+static int read_memory(struct iovec *local, struct iovec *remote, int n)
 {
+    if (vm_read_ok) {
+        size_t want = 0;
+        for (int i = 0; i < n; i++)
+            want += local[i].iov_len;
+        ssize_t got = process_vm_readv(getpid(), local, (unsigned long)n, remote, (unsigned long)n, 0);
+        if (got == (ssize_t)want)
+            return 0;
+        if (got >= 0 || errno == EFAULT)
+            return -1;
+        vm_read_ok = 0;             /* ENOSYS, EPERM: not allowed here */
+    }
+    for (int i = 0; i < n; i++)
+        memcpy(local[i].iov_base, remote[i].iov_base, local[i].iov_len);
+    return 0;
+}
+
+int sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr)
+{
+    struct iovec local[PROBE_MAX_CHUNKS + PROBE_CTRL_CHUNKS], remote[PROBE_MAX_CHUNKS + PROBE_CTRL_CHUNKS];
+    int n = 0;
     s->nchunks = p->nchunks;
     for (int i = 0; i < p->nchunks; i++) {
         s->first_word[i] = p->chunk_off[i] / 8;
-        /* Racy by design: the program may be writing; a torn word only
-         * miscounts one slot of one sample. */
-        memcpy(s->words[i], (const void *)(addr + p->chunk_off[i]), PROBE_CHUNK_BYTES);
+        local[n] = (struct iovec){ s->words[i], PROBE_CHUNK_BYTES };
+        remote[n++] = (struct iovec){ (void *)(addr + p->chunk_off[i]), PROBE_CHUNK_BYTES };
     }
     s->nctrl_bytes = 0;
     for (int i = 0; i < p->nctrl; i++) {
-        memcpy(s->ctrl + s->nctrl_bytes, (const void *)(addr + p->ctrl_off[i]), p->ctrl_len[i]);
+        local[n] = (struct iovec){ s->ctrl + s->nctrl_bytes, p->ctrl_len[i] };
+        remote[n++] = (struct iovec){ (void *)(addr + p->ctrl_off[i]), p->ctrl_len[i] };
         s->nctrl_bytes += (int)p->ctrl_len[i];
     }
+    /* Racy by design: the program may be writing; a torn word only
+     * miscounts one slot of one sample. */
+    return read_memory(local, remote, n);
+}
+
+int probe_reads_safely(void) { return vm_read_ok; }
+
+static int read_bytes(uintptr_t from, void *to, size_t n)
+{
+    struct iovec local = { to, n }, remote = { (void *)from, n };
+    return read_memory(&local, &remote, 1);
 }
 
 int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
 {
-    const uint8_t *b = (const uint8_t *)addr;
     static const uint64_t headers[] = { 0, 8, 16 };
+    enum { KMIN = 4, KMAX = 40, CHECKS = 256 };
+    struct iovec local[CHECKS], remote[CHECKS];
     for (unsigned h = 0; h < sizeof headers / sizeof headers[0]; h++) {
         uint64_t start = headers[h];
-        for (int k = 4; k < 40; k++) {
+        uint8_t head[15];
+        if (start + 15 > size || read_bytes(addr + start, head, sizeof head) < 0)
+            return 0;
+        /* Every candidate sentinel position in one read. */
+        uint8_t tails[KMAX][16];
+        int nk = 0;
+        for (int k = KMIN; k < KMAX; k++) {
             uint64_t cap = (1ull << k) - 1;
-            if (start + cap + 16 > size)
-                break;
             /* Control bytes plus slots of >= 1 byte each: the block must be
              * larger than twice the control region. */
-            if (start + 2 * cap > size)
+            if (start + cap + 16 > size || start + 2 * cap > size)
                 break;
-            if (b[start + cap] != 0xFF || memcmp(b + start, b + start + cap + 1, 15) != 0)
+            local[nk] = (struct iovec){ tails[nk], 16 };
+            remote[nk] = (struct iovec){ (void *)(addr + start + cap), 16 };
+            nk++;
+        }
+        if (nk == 0 || read_memory(local, remote, nk) < 0)
+            return 0;
+        for (int i = 0; i < nk; i++) {
+            uint64_t cap = (1ull << (KMIN + i)) - 1;
+            if (tails[i][0] != 0xFF || memcmp(head, tails[i] + 1, 15) != 0)
                 continue;
-            int ok = 1;
-            for (int i = 0; i < 256 && ok; i++) {
-                uint8_t c = b[start + (mix((uint64_t)i) % cap)];
-                ok = c < 0x80 || c == 0x80 || c == 0xFE;
+            uint8_t c[CHECKS];
+            for (int j = 0; j < CHECKS; j++) {
+                local[j] = (struct iovec){ &c[j], 1 };
+                remote[j] = (struct iovec){ (void *)(addr + start + mix((uint64_t)j) % cap), 1 };
             }
+            if (read_memory(local, remote, CHECKS) < 0)
+                return 0;
+            int ok = 1;
+            for (int j = 0; j < CHECKS && ok; j++)
+                ok = c[j] < 0x80 || c[j] == 0x80 || c[j] == 0xFE;
             if (ok) {
                 *off = start;
                 *len = cap;

@@ -57,8 +57,13 @@ struct sample {
     int nctrl_bytes;
     uint8_t ctrl[PROBE_CTRL_CHUNKS * PROBE_CHUNK_BYTES];
 };
-/* Copies the planned bytes out of the block (the caller holds the block). */
-void sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr);
+/* Copies the planned bytes out of the block (the caller holds the block).
+ * Returns -1 if part of it is not mapped. */
+int sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr);
+
+/* 1 while reads go through process_vm_readv: an unmapped page is an error,
+ * not a fault, so a block may be read without holding it. */
+int probe_reads_safely(void);
 
 /* Looks for a SwissTable control-byte array at the start of the block: a run
  * of 2^k - 1 control bytes, the 0xFF sentinel, then a copy of the first 15.

@@ -48,6 +48,7 @@ struct watch {
     uint32_t birth_ms;
     int lock;                   /* held while the sampler copies the block */
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
+    int unreadable;             /* its memory vanished without a free: not measured */
     uint32_t end_ms;
     int ctrl_checks;
     struct sample_plan plan;
@@ -275,9 +276,16 @@ static uint64_t measure(struct watch *w)
 {
     struct measurement m;
     uint64_t bytes = 0;
-    spin_lock(&w->lock);
-    if (w->ended) {
-        spin_unlock(&w->lock);
+    /* With safe reads the block is read without holding it, and the reading
+     * is thrown away if the block was freed meanwhile (free marks the watch
+     * ended before the memory goes back to the allocator; only this thread
+     * recycles watch records).  Otherwise free waits for the copy. */
+    int hold = !probe_reads_safely();
+    if (hold)
+        spin_lock(&w->lock);
+    if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE) || w->unreadable) {
+        if (hold)
+            spin_unlock(&w->lock);
         return 0;
     }
     uint64_t t0 = clock_now_ns();
@@ -289,13 +297,24 @@ static uint64_t measure(struct watch *w)
         if (probe_find_ctrl(w->addr, w->size, &off, &len))
             sample_plan_ctrl(&w->plan, w->addr, off, len);
     }
-    sample_take(&sample_buf, &w->plan, w->addr);
+    int unreadable = sample_take(&sample_buf, &w->plan, w->addr) < 0;
     int annotated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
     uint64_t ann_used = w->ann_used, ann_cap = w->ann_capacity;
-    uint64_t held = clock_now_ns() - t0;
-    spin_unlock(&w->lock);
-    if (held > stats.longest_hold_ns)
-        stats.longest_hold_ns = held;
+    uint64_t took = clock_now_ns() - t0;
+    if (hold) {
+        spin_unlock(&w->lock);
+        if (took > stats.longest_hold_ns)
+            stats.longest_hold_ns = took;
+    }
+    if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE))
+        return 0;                       /* freed while being read */
+    if (unreadable) {
+        /* Unmapped under us, yet never freed through the wrappers: stop
+         * reading it; the record stays until its free reaches us, since the
+         * block table still points at it. */
+        w->unreadable = 1;
+        return 0;
+    }
     bytes = (uint64_t)sample_buf.nchunks * PROBE_CHUNK_BYTES + (uint64_t)sample_buf.nctrl_bytes;
 
     /* Register what the table points to while it is near its peak, so that
