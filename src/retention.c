@@ -415,8 +415,14 @@ static void collect_ended(uint32_t t)
 
 /* Runs on the sampler thread, or on the exiting thread once the sampler has
  * stopped: never both at once. */
+static uint64_t budget_next_ns;         /* no pass before this (CPU budget) */
+
 static void pass(int everything)
 {
+    /* A poke (a growing table) wakes the sampler early, but never earlier
+     * than the budget allows. */
+    if (!everything && clock_now_ns() < budget_next_ns)
+        return;
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     uint32_t t = now_ms();
@@ -462,12 +468,23 @@ static void pass(int everything)
     stats.cpu_ns += cpu;
     pthread_mutex_unlock(&registry_lock);
     /* Stay within the budget: after a pass that cost c, rest c/budget. */
-    uint64_t rest = (uint64_t)((double)cpu / CPU_BUDGET / 1e6);
-    wait_ms = rest > retain_config.interval_ms ? rest : retain_config.interval_ms;
+    uint64_t rest_ns = (uint64_t)((double)cpu / CPU_BUDGET);
+    budget_next_ns = clock_now_ns() + rest_ns;
+    uint64_t rest_ms = rest_ns / 1000000u + 1;
+    wait_ms = rest_ms > retain_config.interval_ms ? rest_ms : retain_config.interval_ms;
 }
 
 void retention_sample_pass(void) { pass(0); }
-uint64_t retention_next_wait_ms(void) { return wait_ms; }
+
+uint64_t retention_next_wait_ms(void)
+{
+    uint64_t now = clock_now_ns();
+    if (budget_next_ns > now) {
+        uint64_t left = (budget_next_ns - now) / 1000000u + 1;
+        return left > wait_ms ? left : wait_ms;
+    }
+    return wait_ms;
+}
 
 static int by_retained(const void *a, const void *b)
 {

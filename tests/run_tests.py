@@ -1413,6 +1413,35 @@ def test_exit_quick(ctx):
                                      "at_quick_exit handler ran\n")
 
 
+@test
+def test_free_while_sampled(ctx):
+    """Two threads malloc, fill, realloc and free 1-8 MiB blocks (all watched)
+    for 2.5 s while the sampler reads them every millisecond: no crash, the
+    program's output unchanged, and the sampler keeps to its CPU budget.  Run
+    twice: normally (blocks read with process_vm_readv, never held), and in a
+    seccomp sandbox that forbids that call (memcpy under the block's lock)."""
+    exe = ctx.bin("bigchurn")
+    env = {"RETAIN_INTERVAL": "1", "RETAIN_MIN_AGE": "0"}
+    for mode in ("normal", "sandbox"):
+        argv = [exe, "2500"] + (["sandbox"] if mode == "sandbox" else [])
+        plain = ctx.run(argv, preload=False)
+        od = ctx.outdir(mode)
+        pre = ctx.run(argv, env=env, outdir=od)
+        ctx.same_output(plain, pre, what=f"bigchurn ({mode})")
+        ctx.check(pre.out == b"rounds ok\n", f"{mode}: output {pre.out!r}")
+        rep = ctx.report(od, pre.pid)
+        smp = rep.get("sampler") or {}
+        ctx.check(smp.get("passes", 0) >= 10, f"{mode}: only {smp.get('passes')} sampler passes")
+        cpu, secs = smp.get("cpu_ms", 0), rep.get("duration_ms", 1) / 1000
+        ctx.check(cpu <= 0.04 * 1000 * secs + 20,
+                  f"{mode}: sampler used {cpu} ms of CPU in {secs:.1f} s (budget: 2% of a core)")
+        held = smp.get("longest_hold_us", -1)
+        if mode == "sandbox":
+            ctx.check(held > 0, f"sandbox: the locked copy was never used (longest_hold_us {held})")
+        else:
+            ctx.check(held == 0, f"normal: frees waited on the sampler (longest_hold_us {held})")
+
+
 def memcached_client(port):
     """A minimal memcached text-protocol client: (send, roundtrip)."""
     import socket
