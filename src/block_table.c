@@ -16,7 +16,6 @@ struct shard {
     int lock;                   /* spinlock: every critical section is short */
     uint64_t count;
     struct block_array *arr;
-    size_t bytes;               /* mapped by this shard, old arrays included */
     char pad[64];
 };
 
@@ -59,14 +58,11 @@ static size_t array_bytes(uint64_t nslots)
     return (size + 4095) & ~(size_t)4095;
 }
 
-static struct block_array *array_new(uint64_t nslots, size_t *bytes)
+static struct block_array *array_new(uint64_t nslots)
 {
-    size_t size = array_bytes(nslots);
-    struct block_array *a = arena_map(size);
-    if (a) {
+    struct block_array *a = arena_map(array_bytes(nslots));
+    if (a)
         a->mask = nslots - 1;
-        *bytes += size;
-    }
     return a;
 }
 
@@ -107,7 +103,7 @@ int block_insert(const struct block *b)
     if (!a || (sh->count + 1) * 2 > a->mask + 1) {
         uint64_t n = a ? (a->mask + 1) * 2 : INITIAL_SLOTS;
         size_t old_bytes = a ? array_bytes(a->mask + 1) : 0;
-        struct block_array *bigger = array_new(n, &sh->bytes);
+        struct block_array *bigger = array_new(n);
         if (!bigger) {
             shard_unlock(sh);
             return -1;
@@ -117,7 +113,6 @@ int block_insert(const struct block *b)
                 if (a->slot[i].addr)
                     place(bigger, &a->slot[i]);
             arena_unmap(a, old_bytes);
-            sh->bytes -= old_bytes;
         }
         sh->arr = bigger;
         a = bigger;
@@ -190,33 +185,11 @@ int block_find(uintptr_t addr, struct block *out)
     return found;
 }
 
-void block_table_foreach(void (*fn)(const struct block *, void *), void *arg)
-{
-    for (int s = 0; s < NSHARDS; s++) {
-        struct shard *sh = &shards[s];
-        shard_lock(sh);
-        struct block_array *a = sh->arr;
-        if (a)
-            for (uint64_t i = 0; i <= a->mask; i++)
-                if (a->slot[i].addr)
-                    fn(&a->slot[i], arg);
-        shard_unlock(sh);
-    }
-}
-
 size_t block_table_count(void)
 {
     size_t n = 0;
     for (int s = 0; s < NSHARDS; s++)
         n += __atomic_load_n(&shards[s].count, __ATOMIC_RELAXED);
-    return n;
-}
-
-size_t block_table_bytes(void)
-{
-    size_t n = 0;
-    for (int s = 0; s < NSHARDS; s++)
-        n += __atomic_load_n(&shards[s].bytes, __ATOMIC_RELAXED);
     return n;
 }
 

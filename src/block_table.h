@@ -49,11 +49,7 @@ int block_insert(const struct block *b);
 int block_remove(uintptr_t addr, struct block *out);
 /* Copies the entry for addr into *out; returns 1 if the block is tracked. */
 int block_find(uintptr_t addr, struct block *out);
-/* Calls fn for every tracked block while holding its shard's lock: fn must
- * be quick and must not allocate through the wrappers. */
-void block_table_foreach(void (*fn)(const struct block *, void *), void *arg);
 size_t block_table_count(void);
-size_t block_table_bytes(void);
 
 void block_table_lock_all(void);
 void block_table_unlock_all(void);

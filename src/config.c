@@ -26,15 +26,7 @@ static int signal_usable(int sig)
            sig != SIGBUS && sig != SIGFPE && sig != SIGILL && sig != SIGABRT && sig != SIGTRAP;
 }
 
-const char *config_signal_name(int sig)
-{
-    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
-        if (signal_names[i].num == sig)
-            return signal_names[i].name;
-    return NULL;
-}
-
-int config_parse_uint(const char *s, unsigned long max, unsigned long *out)
+static int config_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     if (!s || !*s)
         return -1;
@@ -51,7 +43,7 @@ int config_parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-int config_parse_size(const char *s, size_t *out)
+static int config_parse_size(const char *s, size_t *out)
 {
     char digits[32];
     size_t n = s ? strlen(s) : 0;
@@ -80,7 +72,7 @@ int config_parse_size(const char *s, size_t *out)
     return 0;
 }
 
-int config_parse_fraction(const char *s, double *out)
+static int config_parse_fraction(const char *s, double *out)
 {
     /* Hand-rolled: strtod may consult the locale, which the host may change. */
     if (!s || !*s)
@@ -108,7 +100,7 @@ int config_parse_fraction(const char *s, double *out)
     return 0;
 }
 
-int config_parse_signal(const char *s, int *out)
+static int config_parse_signal(const char *s, int *out)
 {
     if (!s || !*s)
         return -1;

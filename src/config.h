@@ -27,11 +27,4 @@ extern struct retain_config retain_config;
  * to run inside the first malloc: no allocation, no stdio. */
 void config_load(void);
 
-/* Parsers, exposed for tests and for the signal name in reports. */
-int config_parse_size(const char *s, size_t *out);
-int config_parse_uint(const char *s, unsigned long max, unsigned long *out);
-int config_parse_fraction(const char *s, double *out);
-int config_parse_signal(const char *s, int *out);
-const char *config_signal_name(int sig);
-
 #endif

@@ -26,8 +26,6 @@ static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static char failed_path[560];           /* last path that failed: say it once */
 static int suffix_pid = -1;             /* add .<pid> to a shared prefix? decided once */
 
-void report_lock(void) { pthread_mutex_lock(&write_lock); }
-void report_unlock(void) { pthread_mutex_unlock(&write_lock); }
 void report_after_fork_child(void)
 {
     pthread_mutex_init(&write_lock, NULL);

@@ -15,8 +15,6 @@ enum report_reason { REPORT_EXIT, REPORT_SIGNAL, REPORT_PERIODIC };
 /* Writes both files; returns 0 on success.  Serialised by a mutex. */
 int report_write(enum report_reason reason);
 
-void report_lock(void);
-void report_unlock(void);
 void report_after_fork_child(void);
 
 /* What the writers share: one consistent snapshot of the profiler's state. */

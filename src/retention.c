@@ -123,7 +123,6 @@ struct watch *retention_watch(const struct block *b)
     if (s) {
         /* The same clock as retention_unwatch: birth_ms is coarse. */
         uint32_t t = now_ms();
-        __atomic_add_fetch(&s->large_blocks, 1, __ATOMIC_RELAXED);
         /* realloc growth: the old block was shed just now at this site. */
         uint32_t shed = __atomic_load_n(&s->last_shed_ms, __ATOMIC_RELAXED);
         if (shed && (int32_t)(t - shed) >= 0 && t - shed <= 5 &&

@@ -21,7 +21,6 @@ struct site {
     int64_t peak_live_bytes;
     /* Growth series (DESIGN §2): large blocks from this site that were
      * freed or realloc'd while a larger one from the same site was live. */
-    uint32_t large_blocks;
     uint32_t replaced_by_larger;
     uint32_t last_large_ms;     /* newest large block from here: when, how big */
     uint64_t last_large_size;
