@@ -126,6 +126,18 @@ int block_insert(const struct block *b)
     return 0;
 }
 
+/* The entry for addr in a locked shard, or NULL. */
+static struct block *lookup(struct shard *sh, uintptr_t addr, uint64_t h)
+{
+    struct block_array *a = sh->arr;
+    if (!a)
+        return NULL;
+    uint64_t i = h & a->mask;
+    while (a->slot[i].addr && a->slot[i].addr != addr)
+        i = (i + 1) & a->mask;
+    return a->slot[i].addr ? &a->slot[i] : NULL;
+}
+
 int block_remove(uintptr_t addr, struct block *out)
 {
     uint64_t h = addr_hash(addr);
@@ -135,19 +147,14 @@ int block_remove(uintptr_t addr, struct block *out)
     if (!block_maybe_tracked(addr))
         return 0;
     shard_lock(sh);
+    struct block *b = lookup(sh, addr, h);
+    if (!b) {
+        shard_unlock(sh);
+        return 0;
+    }
+    *out = *b;
     struct block_array *a = sh->arr;
-    if (!a) {
-        shard_unlock(sh);
-        return 0;
-    }
-    uint64_t i = h & a->mask;
-    while (a->slot[i].addr && a->slot[i].addr != addr)
-        i = (i + 1) & a->mask;
-    if (!a->slot[i].addr) {
-        shard_unlock(sh);
-        return 0;
-    }
-    *out = a->slot[i];
+    uint64_t i = (uint64_t)(b - a->slot);
     /* Backward-shift deletion keeps probe chains intact without tombstones. */
     uint64_t hole = i;
     for (uint64_t j = (i + 1) & a->mask; a->slot[j].addr; j = (j + 1) & a->mask) {
@@ -170,19 +177,11 @@ int block_find(uintptr_t addr, struct block *out)
     uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
     shard_lock(sh);
-    struct block_array *a = sh->arr;
-    int found = 0;
-    if (a) {
-        uint64_t i = h & a->mask;
-        while (a->slot[i].addr && a->slot[i].addr != addr)
-            i = (i + 1) & a->mask;
-        if (a->slot[i].addr) {
-            *out = a->slot[i];
-            found = 1;
-        }
-    }
+    struct block *b = lookup(sh, addr, h);
+    if (b)
+        *out = *b;
     shard_unlock(sh);
-    return found;
+    return b != NULL;
 }
 
 size_t block_table_count(void)

@@ -1,5 +1,6 @@
 #include "probe.h"
 #include "referents.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,28 +27,10 @@ static uintptr_t parse_hex(const char **p)
 
 void ranges_refresh(struct mapped_ranges *m)
 {
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-        if (len == cap) {
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b)
-                break;
-            buf = b;
-            cap *= 2;
-        }
-    }
-    close(fd);
+    size_t len;
+    char *buf = read_small_file("/proc/self/maps", (size_t)64 << 20, &len);
     if (!buf)
         return;
-    buf[len] = 0;
     m->n = 0;
     for (const char *p = buf; *p;) {
         uintptr_t lo = parse_hex(&p);

@@ -108,35 +108,6 @@ static int write_atomically(const char *path, const struct strbuf *sb)
     return 0;
 }
 
-static char *read_cmdline(size_t *len)
-{
-    *len = 0;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 4096;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        ssize_t r = read(fd, buf + *len, cap - *len);
-        if (r <= 0)
-            break;
-        *len += (size_t)r;
-        if (*len == cap) {
-            if (cap >= (1u << 20))
-                break;
-            char *bigger = realloc(buf, cap * 2 + 1);
-            if (!bigger)
-                break;
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    close(fd);
-    if (buf)
-        buf[*len] = 0;      /* the last argument may have been cut short */
-    return buf;
-}
-
 static int by_importance(const void *a, const void *b)
 {
     const struct site_row *x = a, *y = b;
@@ -235,7 +206,8 @@ int report_write(enum report_reason reason)
     r.reason_name = reason_names[reason];
     r.pid = (int)profiler.pid;
     r.duration_ms = (clock_now_ns() - profiler.start_ns) / 1000000u;
-    r.command = read_cmdline(&r.command_len);
+    /* NUL-separated argv; the last argument may have been cut short. */
+    r.command = read_small_file("/proc/self/cmdline", 1u << 20, &r.command_len);
     thread_state_totals(&r.counters);
     live_gauge_read(&r.live_bytes, &r.peak_live_bytes);
     /* The gauge lags by the threads' unflushed slack; the counters do not. */

@@ -1,9 +1,12 @@
 #include "strbuf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sb_init(struct strbuf *sb) { memset(sb, 0, sizeof *sb); }
 
@@ -102,4 +105,35 @@ void sb_bytes(struct strbuf *sb, double b)
         sb_printf(sb, "%.0f B", b);
     else
         sb_printf(sb, "%.*f %s", b < 10 ? 2 : b < 100 ? 1 : 0, b, unit[u]);
+}
+
+char *read_small_file(const char *path, size_t max, size_t *len)
+{
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 4096;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        ssize_t r = read(fd, buf + *len, cap - *len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        *len += (size_t)r;
+        if (*len == cap) {
+            if (cap >= max)
+                break;
+            char *bigger = realloc(buf, cap * 2 + 1);
+            if (!bigger)
+                break;
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    if (buf)
+        buf[*len] = 0;
+    return buf;
 }

@@ -20,4 +20,8 @@ void sb_json_str(struct strbuf *sb, const char *s);
 /* Human size: "12.3 MiB". */
 void sb_bytes(struct strbuf *sb, double bytes);
 
+/* The whole of a (small, /proc) file, NUL-terminated, from malloc; at most
+ * max bytes.  NULL if it cannot be opened. */
+char *read_small_file(const char *path, size_t max, size_t *len);
+
 #endif
