@@ -70,6 +70,9 @@ __attribute__((constructor)) static void profiler_start(void)
     config_load();
     profiler.start_ns = clock_now_ns();
     profiler.pid = getpid();
+    /* A daemon may chdir("/") later; its report still goes where it started. */
+    if (!getcwd(profiler.start_dir, sizeof profiler.start_dir))
+        profiler.start_dir[0] = 0;
     thread_state_init();
     site_table_init();
     block_table_init();

@@ -11,6 +11,7 @@ struct profiler {
     int forked;                 /* this process is a fork child of a profiled one */
     pid_t pid;
     uint64_t start_ns;
+    char start_dir[4096];       /* cwd at start: relative report paths resolve here */
 };
 
 extern struct profiler profiler;

@@ -23,7 +23,7 @@
 #define REPORT_MAX_MODULES 1024
 
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static char failed_path[560];           /* last path that failed: say it once */
+static char failed_path[4700];           /* last path that failed: say it once */
 static int suffix_pid = -1;             /* add .<pid> to a shared prefix? decided once */
 
 void report_after_fork_child(void)
@@ -64,6 +64,11 @@ static void output_prefix(char *out, size_t cap)
     const char *fmt = retain_config.output;
     size_t n = 0;
     int had_pid = 0;
+    if (fmt[0] != '/' && profiler.start_dir[0]) {
+        n = (size_t)snprintf(out, cap, "%s/", profiler.start_dir);
+        if (n >= cap / 2)
+            n = 0;                      /* absurdly deep: stay relative */
+    }
     for (const char *p = fmt; *p && n + 24 < cap; p++) {
         if (p[0] == '%' && p[1] == 'p') {
             n += (size_t)snprintf(out + n, cap - n, "%d", (int)profiler.pid);
@@ -84,7 +89,7 @@ static void output_prefix(char *out, size_t cap)
 
 static int write_atomically(const char *path, const struct strbuf *sb)
 {
-    char tmp[600];
+    char tmp[4800];
     snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -225,7 +230,7 @@ int report_write(enum report_reason reason)
     r.profiler_bytes = arena_bytes();
     r.sym = symbolizer_new();
 
-    char prefix[512], path[560];
+    char prefix[4600], path[4700];
     output_prefix(prefix, sizeof prefix);
     struct strbuf json, text;
     sb_init(&json);

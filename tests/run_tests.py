@@ -1633,6 +1633,25 @@ def test_unwritable_output(ctx):
 
 
 @test
+def test_output_after_chdir(ctx):
+    """A daemon-like program that chdir("/")s: relative RETAIN_OUTPUT values
+    (the default included) resolve against the directory it started in."""
+    exe = ctx.bin("chdirprog")
+    cwd = os.path.join(ctx.tmp, "start")
+    os.makedirs(os.path.join(cwd, "rel"))
+    r = ctx.run([exe], cwd=cwd, output=False, env={"RETAIN_QUIET": "1"})
+    ctx.check(r.rc == 0 and r.out == b"in /\n", f"rc {r.rc}, output {r.out!r}")
+    ctx.check(os.path.exists(os.path.join(cwd, f"retain.{r.pid}.json")),
+              f"default output: no retain.{r.pid}.json where the program started (found {os.listdir(cwd)})")
+    r2 = ctx.run([exe], cwd=cwd, output=False, env={"RETAIN_QUIET": "1", "RETAIN_OUTPUT": "rel/r.%p"})
+    ctx.check(os.path.exists(os.path.join(cwd, "rel", f"r.{r2.pid}.json")),
+              f"RETAIN_OUTPUT=rel/r.%p: report not in start/rel (found {os.listdir(os.path.join(cwd, 'rel'))})")
+    for p in (os.path.join(cwd, f"retain.{r.pid}.json"), os.path.join(cwd, "rel", f"r.{r2.pid}.json")):
+        if os.path.exists(p):
+            ctx.snapshots.append(p)
+
+
+@test
 def test_default_output(ctx):
     """Without RETAIN_OUTPUT the report is retain.<pid>.json/.txt in the cwd;
     a prefix without %p is used as given."""
