@@ -251,14 +251,17 @@ int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
 
 #define MAX_STRIDE 8
 
-/* The smallest stride at which pointer words fall in some positions of a
- * slot and never in another: a slot with a non-pointer field (a count, a
- * hash).  The slot boundary is where slots are most often all-empty or
- * all-used: a wrong boundary splits slots, and groups come out mixed. */
-static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CHUNK_WORDS],
-                         uint32_t nptr, struct slot_layout *layout)
+/* The smallest stride at which marked words (pointers, or when there are too
+ * few of those, non-zero words) fall in some positions of a slot and never in
+ * another: a slot with a field of another kind (a count, a hash, a field
+ * that is always zero).  The slot boundary is where slots are most often
+ * all-empty or all-used: a wrong boundary splits slots, and groups come out
+ * mixed.  Without this, an array of full records with a zero field would
+ * read as a half-empty table. */
+static void infer_layout(const struct sample *s, const uint8_t (*kind)[PROBE_CHUNK_WORDS],
+                         uint8_t bit, uint32_t nmarked, struct slot_layout *layout)
 {
-    if (nptr < 64)
+    if (nmarked < 64)
         return;
     uint32_t count[MAX_STRIDE + 1][MAX_STRIDE];
     memset(count, 0, sizeof count);
@@ -268,7 +271,7 @@ static void infer_layout(const struct sample *s, const uint8_t (*isptr)[PROBE_CH
         for (int st = 2; st <= MAX_STRIDE; st++)
             res[st] = (int)(s->first_word[c] % (uint64_t)st);
         for (int w = 0; w < PROBE_CHUNK_WORDS; w++) {
-            if (isptr[c][w])
+            if (kind[c][w] & bit)
                 for (int st = 2; st <= MAX_STRIDE; st++)
                     count[st][res[st]]++;
             for (int st = 2; st <= MAX_STRIDE; st++)
@@ -386,7 +389,16 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
             if (kind[c][w] & WORD_LIVE_POINTER)
                 registering = referents_register((uintptr_t)s->words[c][w]);
 
-    infer_layout(s, (const uint8_t (*)[PROBE_CHUNK_WORDS])isptr, nptr, layout);
+    if (nptr >= 64) {
+        infer_layout(s, (const uint8_t (*)[PROBE_CHUNK_WORDS])kind, WORD_POINTER, nptr, layout);
+        layout->from_pointers = 1;
+    } else if (!layout->from_pointers) {
+        uint32_t nonzero = 0;
+        for (int c = 0; c < s->nchunks; c++)
+            for (int w = 0; w < PROBE_CHUNK_WORDS; w++)
+                nonzero += (kind[c][w] & WORD_NONZERO) != 0;
+        infer_layout(s, (const uint8_t (*)[PROBE_CHUNK_WORDS])kind, WORD_NONZERO, nonzero, layout);
+    }
     int st = layout->stride > 0 ? layout->stride : 1;
     int off = layout->offset;
 

@@ -72,6 +72,7 @@ int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
 
 struct slot_layout {
     int stride, offset;         /* in words; stride 1 = every word is a slot */
+    int from_pointers;          /* inferred from pointer words: kept once found */
 };
 
 struct measurement {
