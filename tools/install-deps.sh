@@ -7,9 +7,10 @@
 #   python3        the test harnesses, and a real interpreter to profile
 #   git            a real program the tests run under the preload
 #   memcached      a real server the tests fill, drain and report on
+#   libexpat1, libyaml-0-2: real libraries the dlclose test loads and unloads
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached"
+PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi
