@@ -90,7 +90,9 @@ static void spawn(void)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
+    /* Reports run libdw here, which recurses over DWARF trees; untouched
+     * stack pages cost nothing. */
+    pthread_attr_setstacksize(&attr, 1024 * 1024);
     if (pthread_create(&thread, &attr, sampler_main, NULL) == 0) {
         running = 1;
         pthread_setname_np(thread, "retain-sampler");
