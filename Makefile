@@ -55,8 +55,7 @@ tests/corpus/bin/%: tests/corpus/%.cc include/retain.h
 test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(CORPUS_C) $(CORPUS_CC)
 
 test: libretain.so test-progs
-	python3 tests/run_tests.py
-	python3 tests/corpus/run_corpus.py
+	python3 tests/run_all.py
 
 bench: libretain.so
 	$(MAKE) -C bench run

@@ -328,11 +328,10 @@ static void resolve(struct symbolizer *sym, struct cached *c)
         const char *name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
         f->function = name_dup(sym, name);
     }
-    if (!f->function) {
-        Dl_info info;
-        if (dladdr((void *)pc, &info) && info.dli_sname)
-            f->function = name_dup(sym, info.dli_sname);
-    }
+    /* No dladdr fallback: it only knows exported symbols, gives the nearest
+     * preceding one (a wrong name for a static function), and asks the
+     * current map, where an unloaded library's range may now hold another.
+     * Unnamed frames keep their module and offset instead. */
 }
 
 int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
