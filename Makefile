@@ -66,6 +66,7 @@ install: libretain.so
 	install -m 644 include/retain.h $(DESTDIR)$(PREFIX)/include/retain.h
 	sed 's|@LIBDIR@|$(PREFIX)/lib|' tools/retain > $(DESTDIR)$(PREFIX)/bin/retain
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/retain
+	install -m 755 tools/retain-symbolize $(DESTDIR)$(PREFIX)/bin/retain-symbolize
 
 clean:
 	rm -rf build libretain.so tests/bin tests/corpus/bin

@@ -1633,6 +1633,37 @@ def test_unwritable_output(ctx):
 
 
 @test
+def test_offline_symbolize(ctx):
+    """A stripped program: its frames have no names, but keep module and
+    offset; tools/retain-symbolize, given the unstripped copy, names them
+    (alloc_alpha at sites.c), and the report still conforms."""
+    exe = os.path.join(ctx.tmp, "sites_stripped")
+    shutil.copy(ctx.bin("sites"), exe)
+    subprocess.run(["strip", "--strip-all", exe], check=True)
+    od = ctx.outdir()
+    res = ctx.run([exe], env={"RETAIN_SAMPLE": "0"}, outdir=od)
+    path = os.path.join(od, f"r.{res.pid}.json")
+    rep = ctx.report(od, res.pid)
+    names = {f.get("function") for s in rep.get("sites", []) for f in frames(s)}
+    ctx.check("alloc_alpha" not in names, "the stripped binary's frames were named without symbols")
+    own = [f for s in rep.get("sites", []) for f in frames(s) if f.get("module") == exe]
+    ctx.check(own and all(isinstance(f.get("offset"), str) and f["offset"].startswith("0x") for f in own),
+              f"frames in the stripped binary lack offsets: {own[:2]}")
+    out = os.path.join(ctx.tmp, "named.json")      # not a report directory
+    tool = os.path.join(REPO, "tools", "retain-symbolize")
+    r = subprocess.run([sys.executable, tool, path, "-o", out, "--file", f"{exe}={ctx.bin('sites')}"],
+                       capture_output=True, text=True, timeout=120)
+    if not ctx.check(r.returncode == 0 and os.path.exists(out), f"retain-symbolize failed: {r.stderr[-300:]}"):
+        return
+    ctx.snapshots.append(out)
+    with open(out) as f:
+        named = json.load(f)
+    alpha = [f for s in named.get("sites", []) for f in frames(s) if f.get("function") == "alloc_alpha"]
+    ctx.check(alpha and all(str(f.get("file", "")).endswith("sites.c") and f.get("line", 0) > 0 for f in alpha),
+              f"alloc_alpha not named with sites.c:line after retain-symbolize: {alpha[:1]}")
+
+
+@test
 def test_output_after_chdir(ctx):
     """A daemon-like program that chdir("/")s: relative RETAIN_OUTPUT values
     (the default included) resolve against the directory it started in."""
