@@ -141,6 +141,7 @@ void config_load(void)
     /* Defaults: see README "Configuration" for why each value. */
     strcpy(c->output, "retain.%p");
     c->signal = SIGUSR2;
+    c->signal_explicit = 0;
     c->report_interval_s = 0;
     c->min_size = 1 << 20;
     c->min_age_ms = 1000;
@@ -169,8 +170,10 @@ void config_load(void)
             strcpy(c->output, v);
     }
     if ((v = getenv("RETAIN_SIGNAL"))) {
-        if (config_parse_signal(v, &sig) == 0)
+        if (config_parse_signal(v, &sig) == 0) {
             c->signal = sig;
+            c->signal_explicit = 1;
+        }
         else
             bad("RETAIN_SIGNAL", v, "a catchable signal name (USR2, SIGUSR1, RTMIN+3), a number, or off");
     }

@@ -8,6 +8,7 @@
 struct retain_config {
     char output[512];          /* RETAIN_OUTPUT, "%p" not yet expanded */
     int signal;                /* RETAIN_SIGNAL: signal number, 0 = off */
+    int signal_explicit;       /* RETAIN_SIGNAL was set (not the default) */
     unsigned report_interval_s;/* RETAIN_REPORT_INTERVAL: 0 = no periodic reports */
     size_t min_size;           /* RETAIN_MIN_SIZE: smallest watched block */
     unsigned min_age_ms;       /* RETAIN_MIN_AGE */

@@ -39,8 +39,11 @@ static void install_signal(void)
     /* A disposition the program chose (ignored, or its own handler, say
      * inherited through exec as "ignore") is left alone. */
     if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL) {
-        log_error("RETAIN_SIGNAL %d is already ignored or handled by the program; "
-                  "reports on signal are off", sig);
+        /* Said only when the user chose the signal: an inherited "ignore"
+         * would otherwise put this line in every process of a tree. */
+        if (retain_config.signal_explicit)
+            log_error("RETAIN_SIGNAL %d is already ignored or handled by the program; "
+                      "reports on signal are off", sig);
         return;
     }
     memset(&sa, 0, sizeof sa);
