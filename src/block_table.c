@@ -138,14 +138,9 @@ static struct block *lookup(struct shard *sh, uintptr_t addr, uint64_t h)
     return a->slot[i].addr ? &a->slot[i] : NULL;
 }
 
-int block_remove(uintptr_t addr, struct block *out)
+int block_remove_hit(uintptr_t addr, uint64_t h, struct block *out)
 {
-    uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
-    /* The filter answers for almost every untracked block; the lock is
-     * taken only on a hit. */
-    if (!block_maybe_tracked(addr))
-        return 0;
     shard_lock(sh);
     struct block *b = lookup(sh, addr, h);
     if (!b) {

@@ -36,17 +36,26 @@ static inline uint64_t block_addr_hash(uintptr_t a)
     return h ^ (h >> 29);
 }
 
-static inline int block_maybe_tracked(uintptr_t addr)
+/* h = block_addr_hash(address) */
+static inline int block_maybe_tracked(uint64_t h)
 {
-    uint32_t i = (uint32_t)(block_addr_hash(addr) >> 20) & ((1u << BLOCK_FILTER_BITS) - 1);
+    uint32_t i = (uint32_t)(h >> 20) & ((1u << BLOCK_FILTER_BITS) - 1);
     return __atomic_load_n(&block_filter[i], __ATOMIC_RELAXED) != 0;
 }
 
 void block_table_init(void);
+/* Removes the block at addr; returns 1 and a copy in *out if it was tracked.
+ * The filter answers for almost every untracked block, inline, without a
+ * call; the shard is locked only on a hit. */
+int block_remove_hit(uintptr_t addr, uint64_t h, struct block *out);
+static inline int block_remove(uintptr_t addr, struct block *out)
+{
+    uint64_t h = block_addr_hash(addr);
+    return block_maybe_tracked(h) && block_remove_hit(addr, h, out);
+}
+
 /* Returns 0, or -1 when the table cannot grow (the block is then untracked). */
 int block_insert(const struct block *b);
-/* Removes the block at addr; returns 1 and a copy in *out if it was tracked. */
-int block_remove(uintptr_t addr, struct block *out);
 /* Copies the entry for addr into *out; returns 1 if the block is tracked. */
 int block_find(uintptr_t addr, struct block *out);
 size_t block_table_count(void);

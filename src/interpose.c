@@ -2,8 +2,8 @@
  *
  * Every wrapper forwards to the real allocator and then records what
  * happened.  The path for an untracked block is: one thread-local lookup,
- * counter updates, the block's usable size and, on free, one filter load
- * probe of the block table.  Stacks are captured only for blocks that are
+ * counter updates, the block's usable size and, on free, one load from the
+ * block table's filter.  Stacks are captured only for blocks that are
  * tracked: every large block, and small ones picked by byte sampling (or all
  * of them in exact mode, RETAIN_SAMPLE=0).
  *
@@ -150,27 +150,48 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
         live_gauge_flush(ts);
 }
 
-/* Called before the block goes back to the allocator: once freed, its
- * address may be handed to another thread and tracked again. */
-static void note_free(struct thread_state *ts, void *p, int reallocated)
+/* A block gone from the program (free, or realloc that moved or shrank
+ * it): counters, liveness, and, if it was tracked (b, already removed from
+ * the block table), its site and watch. */
+static inline __attribute__((always_inline)) void note_gone(struct thread_state *ts, void *p, size_t usable,
+                                                          const struct block *b,
+                      int reallocated)
 {
-    size_t usable = real_usable_size(p);
     ts->c.frees++;
     ts->c.bytes_freed += usable;
     ts->unflushed -= (int64_t)usable;
     if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
         referents_freed((uintptr_t)p);
-    struct block b;
-    if (block_remove((uintptr_t)p, &b)) {
-        if (b.site)
-            site_account_free(b.site, b.weight, b.size * b.weight);
-        if (b.watch)
-            retention_unwatch(b.watch, reallocated);
-        if (b.size >= retain_config.min_size)
+    if (b) {
+        if (b->site)
+            site_account_free(b->site, b->weight, b->size * b->weight);
+        if (b->watch)
+            retention_unwatch(b->watch, reallocated);
+        if (b->size >= retain_config.min_size)
             live_gauge_flush(ts);
     }
+}
+
+/* Called before the block goes back to the allocator: once freed, its
+ * address may be handed to another thread and tracked again. */
+static void note_free(struct thread_state *ts, void *p)
+{
+    size_t usable = real_usable_size(p);
+    struct block b;
+    int tracked = block_remove((uintptr_t)p, &b);
+    note_gone(ts, p, usable, tracked ? &b : NULL, 0);
     if (unflushed_over(ts))
         live_gauge_flush(ts);
+}
+
+/* A block from the bootstrap arena moves to q (real memory). */
+static void *leave_bootstrap(void *q, void *p, size_t n)
+{
+    if (q && p) {
+        size_t old = bootstrap_size(p);
+        memcpy(q, p, old < n ? old : n);
+    }
+    return q;
 }
 
 /* ---- the wrappers ------------------------------------------------------- */
@@ -219,7 +240,7 @@ EXPORT void free(void *p)
         real.free(p);
         return;
     }
-    note_free(ts, p, 0);
+    note_free(ts, p);
     real.free(p);
     leave();
 }
@@ -228,14 +249,8 @@ static void *realloc_tracked(void *p, size_t n)
 {
     if (!p)
         return malloc(n);
-    if (unlikely(bootstrap_owns(p))) {
-        void *q = malloc(n);
-        if (q) {
-            size_t old = bootstrap_size(p);
-            memcpy(q, p, old < n ? old : n);
-        }
-        return q;
-    }
+    if (unlikely(bootstrap_owns(p)))
+        return leave_bootstrap(malloc(n), p, n);
     struct thread_state *ts = enter();
     if (!ts)
         return real.realloc(p, n);
@@ -252,17 +267,7 @@ static void *realloc_tracked(void *p, size_t n)
         leave();
         return NULL;
     }
-    ts->c.frees++;
-    ts->c.bytes_freed += old_usable;
-    ts->unflushed -= (int64_t)old_usable;
-    if (unlikely(referents_armed) && q != p && referent_maybe((uintptr_t)p))
-        referents_freed((uintptr_t)p);
-    if (was_tracked) {
-        if (old.site)
-            site_account_free(old.site, old.weight, old.size * old.weight);
-        if (old.watch)
-            retention_unwatch(old.watch, 1);
-    }
+    note_gone(ts, p, old_usable, was_tracked ? &old : NULL, 1);
     if (q)
         note_alloc(ts, q, n);
     else if (unflushed_over(ts))
@@ -273,14 +278,8 @@ static void *realloc_tracked(void *p, size_t n)
 
 EXPORT void *realloc(void *p, size_t n)
 {
-    if (unlikely(!ensure_real())) {
-        void *q = bootstrap_alloc(n, 16);
-        if (q && p) {
-            size_t old = bootstrap_size(p);
-            memcpy(q, p, old < n ? old : n);
-        }
-        return q;
-    }
+    if (unlikely(!ensure_real()))
+        return leave_bootstrap(bootstrap_alloc(n, 16), p, n);
     return realloc_tracked(p, n);
 }
 

@@ -322,7 +322,6 @@ enum { WORD_NONZERO = 1, WORD_POINTER = 2, WORD_MEANINGFUL = 4, WORD_LIVE_POINTE
 void probe_measure(const struct sample *s, const struct mapped_ranges *m,
                    struct slot_layout *layout, int register_referents, struct measurement *out)
 {
-    static uint8_t isptr[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];   /* sampler thread only */
     static uint8_t kind[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];
     memset(out, 0, sizeof *out);
 
@@ -351,7 +350,6 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
                     }
                 }
             }
-            isptr[c][w] = (k & WORD_POINTER) != 0;
             kind[c][w] = k;
             total++;
         }
@@ -418,7 +416,7 @@ void probe_measure(const struct sample *s, const struct mapped_ranges *m,
          * the pointer probe leaves it out. */
         int chunk_ptrs = 0, chunk_nonzero = 0;
         for (int j = 0; j < PROBE_CHUNK_WORDS; j++) {
-            chunk_ptrs += isptr[c][j];
+            chunk_ptrs += (kind[c][j] & WORD_POINTER) != 0;
             chunk_nonzero += (kind[c][j] & WORD_NONZERO) != 0;
         }
         int foreign = chunk_ptrs == 0 && chunk_nonzero * 2 >= PROBE_CHUNK_WORDS;

@@ -77,7 +77,6 @@ __attribute__((constructor)) static void profiler_start(void)
     site_table_init();
     block_table_init();
     unwind_init();
-    retention_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     /* quick_exit skips destructors and leaves through libc's internal _exit;
      * registered first, this handler runs after the program's own. */

@@ -5,11 +5,6 @@
  * come from a static arena and are never returned to the real allocator. */
 #include "real_alloc.h"
 
-static size_t real_usable_size_probe(void *p)
-{
-    size_t head = ((const size_t *)p)[-1];
-    return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
-}
 
 #include <dlfcn.h>
 #include <stdint.h>
@@ -102,8 +97,8 @@ void real_alloc_identify(void)
         info.dli_fname && strstr(info.dli_fname, "/libc.so.6")) {
         /* Check the header arithmetic against the real function once. */
         void *p = real.malloc(100), *q = real.malloc(300000);
-        int agrees = p && q && real.malloc_usable_size(p) == real_usable_size_probe(p) &&
-                     real.malloc_usable_size(q) == real_usable_size_probe(q);
+        int agrees = p && q && real.malloc_usable_size(p) == glibc_usable_size(p) &&
+                     real.malloc_usable_size(q) == glibc_usable_size(q);
         real.free(p);
         real.free(q);
         real_is_glibc = agrees;

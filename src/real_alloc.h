@@ -28,14 +28,18 @@ extern struct real_alloc real;
 extern int real_is_glibc;
 void real_alloc_identify(void);
 
+/* glibc's musable(): chunk size less the header; an mmapped chunk (bit 1)
+ * carries a two-word header. */
+static inline size_t glibc_usable_size(const void *p)
+{
+    size_t head = ((const size_t *)p)[-1];
+    return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
+}
+
 static inline size_t real_usable_size(void *p)
 {
-    if (__builtin_expect(real_is_glibc, 1)) {
-        /* glibc's musable(): chunk size less the header; an mmapped chunk
-         * (bit 1) carries a two-word header. */
-        size_t head = ((const size_t *)p)[-1];
-        return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
-    }
+    if (__builtin_expect(real_is_glibc, 1))
+        return glibc_usable_size(p);
     return real.malloc_usable_size(p);
 }
 

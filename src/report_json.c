@@ -30,10 +30,9 @@ static void stack_json(struct report *r, struct strbuf *sb, struct site *s, cons
         sb_printf(sb, "%s\n%s  ", i ? "," : "", indent);
         frame_json(sb, frames[i]);
     }
-    sb_printf(sb, "%s]", n ? "\n" : "");
     if (n)
-        sb_puts(sb, indent);
-    sb_puts(sb, "");
+        sb_printf(sb, "\n%s", indent);
+    sb_puts(sb, "]");
 }
 
 static void config_json(struct strbuf *sb)

@@ -76,7 +76,6 @@ static int npast;
 static struct sampler_stats stats;
 static struct mapped_ranges ranges;     /* sampler thread (or exit) only */
 static struct sample sample_buf;
-static uint64_t wait_ms;
 
 static void spin_lock(int *l)
 {
@@ -88,11 +87,6 @@ static void spin_lock(int *l)
 static void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
 
 static uint32_t now_ms(void) { return profiler_now_ms(clock_now_ns()); }
-
-void retention_init(void)
-{
-    wait_ms = retain_config.interval_ms;
-}
 
 /* ---- program threads ---------------------------------------------------- */
 
@@ -467,10 +461,7 @@ static void pass(int everything)
     stats.cpu_ns += cpu;
     pthread_mutex_unlock(&registry_lock);
     /* Stay within the budget: after a pass that cost c, rest c/budget. */
-    uint64_t rest_ns = (uint64_t)((double)cpu / CPU_BUDGET);
-    budget_next_ns = clock_now_ns() + rest_ns;
-    uint64_t rest_ms = rest_ns / 1000000u + 1;
-    wait_ms = rest_ms > retain_config.interval_ms ? rest_ms : retain_config.interval_ms;
+    budget_next_ns = clock_now_ns() + (uint64_t)((double)cpu / CPU_BUDGET);
 }
 
 void retention_sample_pass(void) { pass(0); }
@@ -478,11 +469,8 @@ void retention_sample_pass(void) { pass(0); }
 uint64_t retention_next_wait_ms(void)
 {
     uint64_t now = clock_now_ns();
-    if (budget_next_ns > now) {
-        uint64_t left = (budget_next_ns - now) / 1000000u + 1;
-        return left > wait_ms ? left : wait_ms;
-    }
-    return wait_ms;
+    uint64_t left = budget_next_ns > now ? (budget_next_ns - now) / 1000000u + 1 : 0;
+    return left > retain_config.interval_ms ? left : retain_config.interval_ms;
 }
 
 static int by_retained(const void *a, const void *b)

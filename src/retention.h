@@ -33,7 +33,6 @@ struct finding {
     char advice[768];
 };
 
-void retention_init(void);
 /* Allocation path: a new large block.  Returns its watch or NULL. */
 struct watch *retention_watch(const struct block *b);
 /* Allocation path: the block is about to be freed (or realloc'd); waits if
