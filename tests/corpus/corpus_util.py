@@ -39,3 +39,18 @@ def truth(capacity_bytes, peak_occupancy, occupancy, **extra):
     more = "".join(f" {k}={v:.4f}" for k, v in extra.items())
     print(f"CORPUS-TRUTH capacity_bytes={capacity_bytes} peak_occupancy={peak_occupancy:.4f} "
           f"occupancy={occupancy:.4f}{more}", file=sys.stderr, flush=True)
+
+
+def build_sessions(n):
+    """A session map: n string tokens, as a web app's session store fills."""
+    d = {}
+    for i in range(n):
+        d[f"tok{i:07d}"] = i
+    return d
+
+
+def drop_sessions(d, n, keep_every):
+    """Deletes all sessions but every keep_every-th."""
+    for i in range(n):
+        if i % keep_every:
+            del d[f"tok{i:07d}"]

@@ -27,7 +27,8 @@ import ctypes
 import sys
 import time
 
-from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase, truth
+from corpus_util import (HOLD_DRAINED_S, HOLD_PEAK_S, build_sessions, drop_sessions, phase,
+                         truth)
 
 N = 500_000
 KEEP_EVERY = 200
@@ -58,20 +59,7 @@ def keys_object(d):
     return keys, nbytes, size, usable, live, kind, ptr_words / (nbytes // 8)
 
 
-def build_sessions():
-    d = {}
-    for i in range(N):
-        d[f"tok{i:07d}"] = i
-    return d
-
-
-def drop_sessions(d):
-    for i in range(N):
-        if i % KEEP_EVERY:
-            del d[f"tok{i:07d}"]
-
-
-sessions = build_sessions()
+sessions = build_sessions(N)
 k, nbytes, size, usable, live, kind, wpeak = keys_object(sessions)
 peak = live / usable
 phase("peak", f"keys={k:#x} bytes={nbytes} slots={size} usable={usable} live={live} "
@@ -79,7 +67,7 @@ phase("peak", f"keys={k:#x} bytes={nbytes} slots={size} usable={usable} live={li
       f"getsizeof={sys.getsizeof(sessions)}")
 time.sleep(HOLD_PEAK_S)
 
-drop_sessions(sessions)
+drop_sessions(sessions, N, KEEP_EVERY)
 k2, nbytes2, size2, usable2, live2, kind2, wocc = keys_object(sessions)
 assert k2 == k and nbytes2 == nbytes, "the keys block must not have been replaced"
 occ = live2 / usable2

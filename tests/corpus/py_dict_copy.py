@@ -14,29 +14,16 @@ flag.
 import sys
 import time
 
-from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, phase
+from corpus_util import HOLD_DRAINED_S, HOLD_PEAK_S, build_sessions, drop_sessions, phase
 
 N = 250_000
 KEEP_EVERY = 200
 
 
-def build_sessions():
-    d = {}
-    for i in range(N):
-        d[f"tok{i:07d}"] = i
-    return d
-
-
-def drop_sessions(d):
-    for i in range(N):
-        if i % KEEP_EVERY:
-            del d[f"tok{i:07d}"]
-
-
-sessions = build_sessions()
+sessions = build_sessions(N)
 phase("peak", f"len={len(sessions)} getsizeof={sys.getsizeof(sessions)}")
 time.sleep(HOLD_PEAK_S)
-drop_sessions(sessions)
+drop_sessions(sessions, N, KEEP_EVERY)
 sessions = dict(sessions)             # compact: copy the survivors, free the big table
 phase("compacted", f"len={len(sessions)} getsizeof={sys.getsizeof(sessions)}")
 time.sleep(HOLD_DRAINED_S)
