@@ -10,7 +10,7 @@ CFLAGS  ?= -O2 -g
 LIB_CFLAGS = $(CFLAGS) -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec \
              -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
              -Iinclude -Isrc $(shell pkg-config --cflags libdw 2>/dev/null)
-LIB_LDLIBS = -lunwind -ldw -lelf -lpthread -ldl -lm
+LIB_LDLIBS = -lunwind -ldw -lelf -lpthread -ldl
 
 SRCS = $(wildcard src/*.c)
 OBJS = $(SRCS:src/%.c=build/%.o)

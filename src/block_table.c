@@ -5,7 +5,12 @@
 #include <string.h>
 
 #define NSHARDS 64
-#define INITIAL_SLOTS 256
+/* Most shards hold a handful of blocks when small ones are sampled: small
+ * arrays come from the shared arena (a page per shard up front would be 256
+ * KiB of resident memory in every process); arrays of a page or more are
+ * mapped on their own and unmapped when outgrown. */
+#define INITIAL_SLOTS 8
+#define PAGE 4096
 
 struct block_array {
     uint64_t mask;
@@ -25,25 +30,20 @@ uint16_t block_filter[1u << BLOCK_FILTER_BITS];
 
 #define addr_hash block_addr_hash
 
-static inline uint16_t *filter_slot(uint64_t h)
-{
-    return &block_filter[(uint32_t)(h >> 20) & ((1u << BLOCK_FILTER_BITS) - 1)];
-}
-
 /* Raised before the block is visible in the table; a counter that reached
  * the top stays there (it then only costs a table probe). */
-static void filter_raise(uint64_t h)
+static void filter_raise(uintptr_t addr)
 {
-    uint16_t *c = filter_slot(h);
+    uint16_t *c = block_filter_slot(addr);
     uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
     while (v != UINT16_MAX &&
            !__atomic_compare_exchange_n(c, &v, (uint16_t)(v + 1), 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
         ;
 }
 
-static void filter_lower(uint64_t h)
+static void filter_lower(uintptr_t addr)
 {
-    uint16_t *c = filter_slot(h);
+    uint16_t *c = block_filter_slot(addr);
     uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
     while (v != UINT16_MAX && v != 0 &&
            !__atomic_compare_exchange_n(c, &v, (uint16_t)(v - 1), 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -55,15 +55,25 @@ static inline struct shard *shard_of(uint64_t h) { return &shards[h >> 58]; }
 static size_t array_bytes(uint64_t nslots)
 {
     size_t size = sizeof(struct block_array) + nslots * sizeof(struct block);
-    return (size + 4095) & ~(size_t)4095;
+    return size < PAGE ? size : (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 }
 
 static struct block_array *array_new(uint64_t nslots)
 {
-    struct block_array *a = arena_map(array_bytes(nslots));
+    size_t bytes = array_bytes(nslots);
+    struct block_array *a = bytes < PAGE ? arena_alloc(bytes) : arena_map(bytes);
     if (a)
         a->mask = nslots - 1;
     return a;
+}
+
+/* Arena memory is never returned: an outgrown small array stays, at most
+ * a page's worth per shard. */
+static void array_free(struct block_array *a)
+{
+    size_t bytes = array_bytes(a->mask + 1);
+    if (bytes >= PAGE)
+        arena_unmap(a, bytes);
 }
 
 void block_table_init(void) {}
@@ -102,7 +112,6 @@ int block_insert(const struct block *b)
     struct block_array *a = sh->arr;
     if (!a || (sh->count + 1) * 2 > a->mask + 1) {
         uint64_t n = a ? (a->mask + 1) * 2 : INITIAL_SLOTS;
-        size_t old_bytes = a ? array_bytes(a->mask + 1) : 0;
         struct block_array *bigger = array_new(n);
         if (!bigger) {
             shard_unlock(sh);
@@ -112,7 +121,7 @@ int block_insert(const struct block *b)
             for (uint64_t i = 0; i <= a->mask; i++)
                 if (a->slot[i].addr)
                     place(bigger, &a->slot[i]);
-            arena_unmap(a, old_bytes);
+            array_free(a);
         }
         sh->arr = bigger;
         a = bigger;
@@ -120,7 +129,7 @@ int block_insert(const struct block *b)
     /* Raised before the block can be looked up; see block_maybe_tracked. */
     if (place(a, b)) {
         sh->count++;
-        filter_raise(addr_hash(b->addr));
+        filter_raise(b->addr);
     }
     shard_unlock(sh);
     return 0;
@@ -138,8 +147,9 @@ static struct block *lookup(struct shard *sh, uintptr_t addr, uint64_t h)
     return a->slot[i].addr ? &a->slot[i] : NULL;
 }
 
-int block_remove_hit(uintptr_t addr, uint64_t h, struct block *out)
+int block_remove_hit(uintptr_t addr, struct block *out)
 {
+    uint64_t h = addr_hash(addr);
     struct shard *sh = shard_of(h);
     shard_lock(sh);
     struct block *b = lookup(sh, addr, h);
@@ -162,7 +172,7 @@ int block_remove_hit(uintptr_t addr, uint64_t h, struct block *out)
     }
     memset(&a->slot[hole], 0, sizeof a->slot[hole]);
     sh->count--;
-    filter_lower(h);
+    filter_lower(addr);
     shard_unlock(sh);
     return 1;
 }

@@ -23,12 +23,20 @@ struct block {
     struct watch *watch;        /* retention watch of a large block, or NULL */
 };
 
-/* A counting filter in front of the table: one counter per hash bucket of
- * addresses, raised on insert and lowered on remove.  A zero counter proves a
- * block untracked without touching the table, which is the common case of
- * free() when small blocks are sampled. */
+/* A counting filter in front of the table: one counter per 16-byte granule
+ * of address space, modulo 1 MiB, raised on insert and lowered on remove.  A
+ * zero counter proves a block untracked without touching the table, which is
+ * the common case of free() when small blocks are sampled.  The index is the
+ * address itself, not a hash: blocks freed together usually sit together, so
+ * their counters share cache lines, and the filter's working set follows the
+ * heap's (an eighth of it) instead of a random line per free. */
 #define BLOCK_FILTER_BITS 16
 extern uint16_t block_filter[1u << BLOCK_FILTER_BITS];
+
+static inline uint16_t *block_filter_slot(uintptr_t a)
+{
+    return &block_filter[(a >> 4) & ((1u << BLOCK_FILTER_BITS) - 1)];
+}
 
 static inline uint64_t block_addr_hash(uintptr_t a)
 {
@@ -36,22 +44,19 @@ static inline uint64_t block_addr_hash(uintptr_t a)
     return h ^ (h >> 29);
 }
 
-/* h = block_addr_hash(address) */
-static inline int block_maybe_tracked(uint64_t h)
+static inline int block_maybe_tracked(uintptr_t a)
 {
-    uint32_t i = (uint32_t)(h >> 20) & ((1u << BLOCK_FILTER_BITS) - 1);
-    return __atomic_load_n(&block_filter[i], __ATOMIC_RELAXED) != 0;
+    return __atomic_load_n(block_filter_slot(a), __ATOMIC_RELAXED) != 0;
 }
 
 void block_table_init(void);
 /* Removes the block at addr; returns 1 and a copy in *out if it was tracked.
  * The filter answers for almost every untracked block, inline, without a
  * call; the shard is locked only on a hit. */
-int block_remove_hit(uintptr_t addr, uint64_t h, struct block *out);
+int block_remove_hit(uintptr_t addr, struct block *out);
 static inline int block_remove(uintptr_t addr, struct block *out)
 {
-    uint64_t h = block_addr_hash(addr);
-    return block_maybe_tracked(h) && block_remove_hit(addr, h, out);
+    return block_maybe_tracked(addr) && block_remove_hit(addr, out);
 }
 
 /* Returns 0, or -1 when the table cannot grow (the block is then untracked). */

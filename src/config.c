@@ -130,6 +130,8 @@ static int config_parse_signal(const char *s, int *out)
     return -1;
 }
 
+const char *const retain_debuginfo_names[] = { "names", "auto", "full" };
+
 static void bad(const char *var, const char *value, const char *form)
 {
     log_error("ignoring %s=\"%.60s\": expected %s; using the default", var, value, form);
@@ -150,6 +152,7 @@ void config_load(void)
     c->depth = 16;
     c->sample_bytes = 512 * 1024;
     c->quiet = 0;
+    c->debuginfo = DEBUGINFO_AUTO;
 
     const char *v;
     unsigned long u;
@@ -212,6 +215,16 @@ void config_load(void)
             c->depth = (unsigned)u;
         else
             bad("RETAIN_DEPTH", v, "a frame count from 1 to 64");
+    }
+    if ((v = getenv("RETAIN_DEBUGINFO"))) {
+        int found = 0;
+        for (int i = DEBUGINFO_NAMES; i <= DEBUGINFO_FULL; i++)
+            if (!strcasecmp(v, retain_debuginfo_names[i])) {
+                c->debuginfo = i;
+                found = 1;
+            }
+        if (!found)
+            bad("RETAIN_DEBUGINFO", v, "auto, full or names");
     }
     if ((v = getenv("RETAIN_SAMPLE"))) {
         if (config_parse_size(v, &sz) == 0)

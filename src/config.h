@@ -17,7 +17,17 @@ struct retain_config {
     unsigned depth;            /* RETAIN_DEPTH: frames kept per call site */
     size_t sample_bytes;       /* RETAIN_SAMPLE: mean bytes between samples, 0 = exact */
     int quiet;                 /* RETAIN_QUIET */
+    int debuginfo;             /* RETAIN_DEBUGINFO: enum retain_debuginfo */
 };
+
+/* How much debug information the report's symbolizer reads. */
+enum retain_debuginfo {
+    DEBUGINFO_NAMES,    /* symbol tables only: names, no file:line */
+    DEBUGINFO_AUTO,     /* DWARF, except shared libraries whose DWARF is only in
+                         * a distribution debug package (/usr/lib/debug) */
+    DEBUGINFO_FULL,     /* every DWARF file found on this machine */
+};
+extern const char *const retain_debuginfo_names[];
 
 #define RETAIN_MAX_DEPTH 64
 

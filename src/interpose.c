@@ -16,6 +16,7 @@
 #include "real_alloc.h"
 #include "referents.h"
 #include "retention.h"
+#include "sampling.h"
 #include "site_table.h"
 #include "symbolize.h"
 #include "thread_state.h"
@@ -23,7 +24,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,30 +66,10 @@ static inline int unflushed_over(const struct thread_state *ts)
 
 /* ---- sampling ----------------------------------------------------------- */
 
-static uint64_t rng_next(struct thread_state *ts)
-{
-    uint64_t x = ts->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return ts->rng = x;
-}
-
-/* Gaps between sampled bytes are exponential with mean RETAIN_SAMPLE, so an
- * allocation of n bytes is sampled with probability 1 - exp(-n/T) whatever
- * the pattern of sizes around it (tcmalloc's scheme). */
+/* Sampling (sampling.h) draws from this thread's generator. */
 static int64_t next_gap(struct thread_state *ts)
 {
-    double u = ((rng_next(ts) >> 11) + 1) * (1.0 / 9007199254740993.0);
-    double g = -log(u) * (double)retain_config.sample_bytes;
-    return g < 1 ? 1 : (int64_t)g;
-}
-
-static uint32_t sample_weight(size_t n)
-{
-    double p = 1.0 - exp(-(double)n / (double)retain_config.sample_bytes);
-    double w = p > 0 ? 1.0 / p : 4e9;
-    return w >= 4e9 ? 4000000000u : (uint32_t)(w + 0.5);
+    return sampling_next_gap(&ts->rng, retain_config.sample_bytes);
 }
 
 /* ---- recording ---------------------------------------------------------- */
@@ -143,7 +123,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
             ts->sample_left += next_gap(ts);
         if (ts->sample_left <= 0) {
             ts->sample_left = next_gap(ts);
-            track(p, n, sample_weight(n));
+            track(p, n, sampling_weight(n, retain_config.sample_bytes));
         }
     }
     if (unflushed_over(ts))

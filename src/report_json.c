@@ -42,9 +42,9 @@ static void config_json(struct strbuf *sb)
     sb_json_str(sb, c->output);
     sb_printf(sb, ", \"signal\": %d, \"report_interval_s\": %u, \"min_size\": %zu, "
                   "\"min_age_ms\": %u, \"drop\": %g, \"interval_ms\": %u, \"depth\": %u, "
-                  "\"sample_bytes\": %zu},\n",
+                  "\"sample_bytes\": %zu, \"debuginfo\": \"%s\"},\n",
               c->signal, c->report_interval_s, c->min_size, c->min_age_ms, c->drop,
-              c->interval_ms, c->depth, c->sample_bytes);
+              c->interval_ms, c->depth, c->sample_bytes, retain_debuginfo_names[c->debuginfo]);
 }
 
 static void finding_json(struct report *r, struct strbuf *sb, const struct finding *f)

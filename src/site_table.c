@@ -35,7 +35,7 @@ static struct site_index *index_new(uint64_t cap)
 
 void site_table_init(void)
 {
-    index_now = index_new(1 << 14);
+    index_now = index_new(1 << 10);     /* grows; most programs have few sites */
 }
 
 static struct site *find(struct site_index *x, uint64_t h, const uintptr_t *ips, int n)
