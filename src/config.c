@@ -130,7 +130,7 @@ static int config_parse_signal(const char *s, int *out)
     return -1;
 }
 
-const char *const retain_debuginfo_names[] = { "names", "auto", "full" };
+const char *const retain_debuginfo_names[] = { "auto", "full" };
 
 static void bad(const char *var, const char *value, const char *form)
 {
@@ -218,13 +218,13 @@ void config_load(void)
     }
     if ((v = getenv("RETAIN_DEBUGINFO"))) {
         int found = 0;
-        for (int i = DEBUGINFO_NAMES; i <= DEBUGINFO_FULL; i++)
+        for (int i = DEBUGINFO_AUTO; i <= DEBUGINFO_FULL; i++)
             if (!strcasecmp(v, retain_debuginfo_names[i])) {
                 c->debuginfo = i;
                 found = 1;
             }
         if (!found)
-            bad("RETAIN_DEBUGINFO", v, "auto, full or names");
+            bad("RETAIN_DEBUGINFO", v, "auto or full");
     }
     if ((v = getenv("RETAIN_SAMPLE"))) {
         if (config_parse_size(v, &sz) == 0)

@@ -22,10 +22,8 @@ struct retain_config {
 
 /* How much debug information the report's symbolizer reads. */
 enum retain_debuginfo {
-    DEBUGINFO_NAMES,    /* symbol tables only: names, no file:line */
-    DEBUGINFO_AUTO,     /* DWARF, except shared libraries whose DWARF is only in
-                         * a distribution debug package (/usr/lib/debug) */
-    DEBUGINFO_FULL,     /* every DWARF file found on this machine */
+    DEBUGINFO_AUTO,     /* a separate debug file for the executable only */
+    DEBUGINFO_FULL,     /* every debug file found on this machine */
 };
 extern const char *const retain_debuginfo_names[];
 

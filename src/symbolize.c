@@ -6,7 +6,10 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <elfutils/libdwelf.h>
+#include <fcntl.h>
 #include <gelf.h>
+#include <libelf.h>
 #include <link.h>
 #include <sys/auxv.h>
 #include <pthread.h>
@@ -35,9 +38,9 @@ struct symbolizer {
     struct cached *cache;
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     char *(*demangle)(const char *, char *, size_t *, int *);
-    Dwfl_Module *exe;               /* the program's own executable */
-    struct { Dwfl_Module *mod; int wanted; } dwarf_policy[64];
-    int ndwarf_policy;
+    int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
+    struct { Dwfl_Module *mod; int has; } dwarf_known[64];
+    int ndwarf_known;
 };
 
 static char *debuginfo_path = NULL;
@@ -45,12 +48,33 @@ static char *debuginfo_path = NULL;
 /* Debug info from this machine only: the ELF file itself, then
  * /usr/lib/debug/.build-id.  dwfl_standard_find_debuginfo would also ask a
  * debuginfod server when DEBUGINFOD_URLS is set: network traffic, stalls and
- * a dozen libraries loaded into the profiled program. */
+ * a dozen libraries loaded into the profiled program.
+ *
+ * RETAIN_DEBUGINFO=auto reads a separate debug file for the program's own
+ * executable only.  Shared libraries keep whatever their ELF file holds
+ * (embedded DWARF, symbol tables), as on a machine without -dbg packages:
+ * libc6-dbg alone means inflating 9 MB of compressed DWARF and half a MB of
+ * symbol table, about 0.1 s and 15 MB in every profiled process, for
+ * file:line in sources the user rarely has.  Their frames keep module and
+ * offset, which tools/retain-symbolize resolves offline.  =full reads every
+ * debug file; =names reads none. */
+static int debug_file_allowed(Dwfl_Module *mod)
+{
+    if (retain_config.debuginfo == DEBUGINFO_FULL)
+        return 1;
+    Dwarf_Addr start, end;
+    uintptr_t entry = (uintptr_t)getauxval(AT_ENTRY);
+    return dwfl_module_info(mod, NULL, &start, &end, NULL, NULL, NULL, NULL) &&
+           entry >= start && entry < end;
+}
+
 static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname,
                                   Dwarf_Addr base, const char *file_name,
                                   const char *debuglink_file, GElf_Word debuglink_crc,
                                   char **debuginfo_file_name)
 {
+    if (!debug_file_allowed(mod))
+        return -1;
     return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
                                         debuglink_crc, debuginfo_file_name);
 }
@@ -72,25 +96,15 @@ struct symbolizer *symbolizer_new(void)
     struct symbolizer *sym = calloc(1, sizeof *sym);
     if (!sym)
         return NULL;
+    /* Modules are reported to libdwfl one at a time, when a frame needs
+     * one (module_of): opening every object mapped into the process, as
+     * dwfl_linux_proc_report does, cost about 0.8 MB per report even for
+     * objects no stack touches. */
     sym->dwfl = dwfl_begin(&callbacks);
     if (sym->dwfl) {
         dwfl_report_begin(sym->dwfl);
-        if (dwfl_linux_proc_report(sym->dwfl, getpid()) != 0) {
-            dwfl_end(sym->dwfl);
-            sym->dwfl = NULL;
-        } else {
-            /* An unloaded object whose range is now reused by another is
-             * refused by libdwfl (overlap): the mapped one wins. */
-            pthread_mutex_lock(&unloaded_lock);
-            for (int i = 0; i < nunloaded; i++)
-                dwfl_report_elf(sym->dwfl, unloaded[i].path, unloaded[i].path, -1,
-                                unloaded[i].base, false);
-            pthread_mutex_unlock(&unloaded_lock);
-            dwfl_report_end(sym->dwfl, NULL, NULL);
-        }
+        dwfl_report_end(sym->dwfl, NULL, NULL);
     }
-    if (sym->dwfl)
-        sym->exe = dwfl_addrmodule(sym->dwfl, (Dwarf_Addr)getauxval(AT_ENTRY));
     /* Looked up, not linked: a C program does not get libstdc++ loaded by us. */
     sym->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
     return sym;
@@ -300,6 +314,99 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
     return out;
 }
 
+static void build_id_of(struct dl_phdr_info *info, char *hex);
+
+struct object_at {
+    uintptr_t pc;
+    int found;
+    uintptr_t base;
+    char path[512];
+    char build_id[65];
+};
+
+static int object_at_pc(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct object_at *o = arg;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD || o->pc < lo || o->pc >= lo + ph->p_memsz)
+            continue;
+        o->found = 1;
+        o->base = info->dlpi_addr;
+        const char *name = info->dlpi_name;
+        if (!name || !*name) {
+            ssize_t k = readlink("/proc/self/exe", o->path, sizeof o->path - 1);
+            o->path[k > 0 ? k : 0] = 0;
+        } else {
+            snprintf(o->path, sizeof o->path, "%s", name);
+        }
+        build_id_of(info, o->build_id);
+        return 1;
+    }
+    return 0;
+}
+
+/* Is the file at path still the object that was loaded?  A server whose
+ * package was upgraded while it ran has new files under the old names; their
+ * symbols would name the wrong functions.  Unnamed is better: frames keep
+ * module and offset, and the report's build-ids find the right files. */
+static int same_file(const char *path, const char *build_id)
+{
+    if (!build_id[0])
+        return 1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    int same = 0;
+    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const void *id;
+    ssize_t n = e ? dwelf_elf_gnu_build_id(e, &id) : -1;
+    if (n > 0 && (size_t)n * 2 == strlen(build_id)) {
+        same = 1;
+        for (ssize_t i = 0; i < n && same; i++) {
+            char hex[3];
+            snprintf(hex, sizeof hex, "%02x", ((const unsigned char *)id)[i]);
+            same = !memcmp(hex, build_id + 2 * i, 2);
+        }
+    }
+    if (e)
+        elf_end(e);
+    close(fd);
+    return same;
+}
+
+static Dwfl_Module *module_of(struct symbolizer *sym, Dwarf_Addr pc)
+{
+    if (!sym->dwfl)
+        return NULL;
+    Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, pc);
+    if (mod)
+        return mod;
+    struct object_at o = { .pc = (uintptr_t)pc };
+    dl_iterate_phdr(object_at_pc, &o);
+    if (o.found) {
+        if (!o.path[0] || !same_file(o.path, o.build_id))
+            return NULL;
+        dwfl_report_begin_add(sym->dwfl);
+        dwfl_report_elf(sym->dwfl, o.path, o.path, -1, o.base, false);
+        dwfl_report_end(sym->dwfl, NULL, NULL);
+    } else if (!sym->unloaded_reported) {
+        /* Not in any loaded object: an object dlclose'd since.  Reported
+         * last, so that one whose range another object now occupies is
+         * refused by libdwfl (overlap) rather than named after it. */
+        sym->unloaded_reported = 1;
+        dwfl_report_begin_add(sym->dwfl);
+        pthread_mutex_lock(&unloaded_lock);
+        for (int i = 0; i < nunloaded; i++)
+            dwfl_report_elf(sym->dwfl, unloaded[i].path, unloaded[i].path, -1,
+                            unloaded[i].base, false);
+        pthread_mutex_unlock(&unloaded_lock);
+        dwfl_report_end(sym->dwfl, NULL, NULL);
+    }
+    return dwfl_addrmodule(sym->dwfl, pc);
+}
+
 static int has_section(Elf *e, const char *want)
 {
     size_t shstrndx;
@@ -315,60 +422,42 @@ static int has_section(Elf *e, const char *want)
     return 0;
 }
 
-/* Would this module's DWARF come from a distribution's debug package, i.e.
- * a file under /usr/lib/debug found by build-id or by path? */
-static int packaged_debug_file(Dwfl_Module *mod, const char *path)
+/* Can this module have DWARF: in its own file, or in a build-id debug file
+ * that find_debuginfo_locally may read?  Asking libdw directly costs about
+ * 0.3 MB of resident memory per module even when the answer is no (a
+ * stripped server, libc without libc6-dbg), so the question is answered
+ * from the section table and one access(). */
+static int dwarf_possible(struct symbolizer *sym, Dwfl_Module *mod)
 {
-    const unsigned char *id;
-    GElf_Addr vaddr;
-    int n = dwfl_module_build_id(mod, &id, &vaddr);
-    char file[600];
-    if (n > 1) {
-        int len = snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%02x/", id[0]);
-        for (int i = 1; i < n && len < (int)sizeof file - 8; i++)
-            len += snprintf(file + len, sizeof file - (size_t)len, "%02x", id[i]);
-        snprintf(file + len, sizeof file - (size_t)len, ".debug");
-        if (access(file, R_OK) == 0)
-            return 1;
-    }
-    if (path[0] == '/' && snprintf(file, sizeof file, "/usr/lib/debug%s", path) < (int)sizeof file &&
-        access(file, R_OK) == 0)
-        return 1;
-    return 0;
-}
-
-/* RETAIN_DEBUGINFO=auto: a shared library whose DWARF exists only in a
- * distribution debug package is named from that package's symbol table,
- * without reading its DWARF.  libc6-dbg's DWARF alone means inflating 9 MB
- * of compressed sections: about 0.1 s and 15 MB in every profiled process,
- * for file:line in sources the user rarely has.  The program itself and any
- * object with DWARF of its own (or a debug file beside it) keep file:line
- * and inline frames; RETAIN_DEBUGINFO=full reads everything. */
-static int dwarf_wanted(struct symbolizer *sym, Dwfl_Module *mod, const char *path)
-{
-    if (retain_config.debuginfo != DEBUGINFO_AUTO)
-        return retain_config.debuginfo == DEBUGINFO_FULL;
-    if (mod == sym->exe)
-        return 1;
-    for (int i = 0; i < sym->ndwarf_policy; i++)
-        if (sym->dwarf_policy[i].mod == mod)
-            return sym->dwarf_policy[i].wanted;
+    for (int i = 0; i < sym->ndwarf_known; i++)
+        if (sym->dwarf_known[i].mod == mod)
+            return sym->dwarf_known[i].has;
     GElf_Addr bias;
     Elf *e = dwfl_module_getelf(mod, &bias);
-    int wanted = !e || has_section(e, ".debug_info") || has_section(e, ".zdebug_info") ||
-                 !packaged_debug_file(mod, path);
-    if (sym->ndwarf_policy < (int)(sizeof sym->dwarf_policy / sizeof sym->dwarf_policy[0])) {
-        sym->dwarf_policy[sym->ndwarf_policy].mod = mod;
-        sym->dwarf_policy[sym->ndwarf_policy++].wanted = wanted;
+    int has = e && (has_section(e, ".debug_info") || has_section(e, ".zdebug_info"));
+    const unsigned char *id;
+    GElf_Addr vaddr;
+    int n;
+    if (!has && debug_file_allowed(mod) && (n = dwfl_module_build_id(mod, &id, &vaddr)) > 1) {
+        char file[200];
+        int len = snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%02x/", id[0]);
+        for (int i = 1; i < n && len < (int)sizeof file - 10; i++)
+            len += snprintf(file + len, sizeof file - (size_t)len, "%02x", id[i]);
+        snprintf(file + len, sizeof file - (size_t)len, ".debug");
+        has = access(file, R_OK) == 0;
     }
-    return wanted;
+    if (sym->ndwarf_known < (int)(sizeof sym->dwarf_known / sizeof sym->dwarf_known[0])) {
+        sym->dwarf_known[sym->ndwarf_known].mod = mod;
+        sym->dwarf_known[sym->ndwarf_known++].has = has;
+    }
+    return has;
 }
 
 static void resolve(struct symbolizer *sym, struct cached *c)
 {
     /* A return address points after the call: look up the call itself. */
     Dwarf_Addr pc = c->ip ? c->ip - 1 : 0;
-    Dwfl_Module *mod = sym->dwfl ? dwfl_addrmodule(sym->dwfl, pc) : NULL;
+    Dwfl_Module *mod = module_of(sym, pc);
     const char *module = "?";
     Dwarf_Addr mod_start = 0;
     if (mod) {
@@ -379,7 +468,7 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     c->offset = mod ? (uintptr_t)(c->ip - mod_start) : 0;
     const char *file = NULL;
     int line = 0;
-    if (mod && dwarf_wanted(sym, mod, module)) {
+    if (mod && dwarf_possible(sym, mod)) {
         Dwfl_Line *l = dwfl_module_getsrc(mod, pc);
         if (l) {
             file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);

@@ -623,6 +623,48 @@ def test_sites_exact(ctx):
                   f"{dt.get(k)} with default settings (totals must be exact)")
 
 
+def build_id_debug_file(elf):
+    """The separate debug file of an ELF object (a -dbg package), if installed."""
+    try:
+        out = subprocess.run(["readelf", "-n", elf], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    path = m and f"/usr/lib/debug/.build-id/{m.group(1)[:2]}/{m.group(1)[2:]}.debug"
+    return path if path and os.path.exists(path) else None
+
+
+@test
+def test_debuginfo_policy(ctx):
+    """RETAIN_DEBUGINFO=auto (default) reads a separate debug file only for
+    the executable: libc's frames get names but no file:line even where
+    libc6-dbg is installed; the program's own frames keep file:line.  =full
+    reads libc6-dbg too (checked only where it is installed)."""
+    exe = ctx.bin("sites")
+    od = ctx.outdir()
+    runs = {}
+    for mode in ("auto", "full"):
+        r = ctx.run([exe], env={"RETAIN_SAMPLE": "0", "RETAIN_DEBUGINFO": mode}, outdir=od)
+        rep = ctx.report(od, r.pid)
+        ctx.check((rep.get("config") or {}).get("debuginfo") == mode,
+                  f"config.debuginfo {(rep.get('config') or {}).get('debuginfo')!r}, expected {mode}")
+        runs[mode] = [f for s in rep.get("sites") or [] for f in frames(s)]
+    for mode, fr in runs.items():
+        own = [f for f in fr if f.get("function") == "alloc_alpha"]
+        ctx.check(own and all(str(f.get("file", "")).endswith("sites.c") and f.get("line", 0) > 0 for f in own),
+                  f"{mode}: alloc_alpha frames without sites.c:line: {own[:2]}")
+    libc_auto = [f for f in runs["auto"] if "libc.so" in str(f.get("module"))]
+    ctx.check(libc_auto, "no libc frames in the stacks (expected __libc_start_main at the bottom)")
+    ctx.check(not [f for f in libc_auto if f.get("file")],
+              f"auto: libc frames with file:line: {[f for f in libc_auto if f.get('file')][:2]}")
+    ctx.check(any(f.get("function") for f in libc_auto), f"auto: no libc frame named: {libc_auto[:3]}")
+    dbg = libc_auto and build_id_debug_file(libc_auto[0]["module"])
+    if dbg:
+        libc_full = [f for f in runs["full"] if "libc.so" in str(f.get("module"))]
+        ctx.check(any(f.get("file") for f in libc_full),
+                  f"full with {dbg} installed: no libc frame has file:line: {libc_full[:3]}")
+
+
 @test
 def test_depth(ctx):
     """RETAIN_DEPTH=3: no site keeps more than 3 physical frames (frames marked
@@ -1546,7 +1588,8 @@ def test_real_server_memcached(ctx):
 BAD_SETS = [
     {"RETAIN_MIN_SIZE": "banana", "RETAIN_SIGNAL": "NOTASIG", "RETAIN_DROP": "7",
      "RETAIN_DEPTH": "-3", "RETAIN_INTERVAL": "x", "RETAIN_SAMPLE": "q",
-     "RETAIN_REPORT_INTERVAL": "-1", "RETAIN_MIN_AGE": "zz", "RETAIN_QUIET": "maybe"},
+     "RETAIN_REPORT_INTERVAL": "-1", "RETAIN_MIN_AGE": "zz", "RETAIN_QUIET": "maybe",
+     "RETAIN_DEBUGINFO": "most"},
     {"RETAIN_MIN_SIZE": "12Q", "RETAIN_SIGNAL": "999", "RETAIN_DROP": "-0.5",
      "RETAIN_DEPTH": "many", "RETAIN_INTERVAL": "-10", "RETAIN_SAMPLE": "-1",
      "RETAIN_REPORT_INTERVAL": "soon", "RETAIN_MIN_AGE": "-1", "RETAIN_QUIET": "yesplease"},
