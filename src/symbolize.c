@@ -316,6 +316,18 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
 
 static void build_id_of(struct dl_phdr_info *info, char *hex);
 
+/* The main program has no name in dl_iterate_phdr. */
+static void object_path(struct dl_phdr_info *info, char *out, size_t cap)
+{
+    const char *name = info->dlpi_name;
+    if (!name || !*name) {
+        ssize_t k = readlink("/proc/self/exe", out, cap - 1);
+        out[k > 0 ? k : 0] = 0;
+    } else {
+        snprintf(out, cap, "%s", name);
+    }
+}
+
 struct object_at {
     uintptr_t pc;
     int found;
@@ -334,13 +346,7 @@ static int object_at_pc(struct dl_phdr_info *info, size_t size, void *arg)
             continue;
         o->found = 1;
         o->base = info->dlpi_addr;
-        const char *name = info->dlpi_name;
-        if (!name || !*name) {
-            ssize_t k = readlink("/proc/self/exe", o->path, sizeof o->path - 1);
-            o->path[k > 0 ? k : 0] = 0;
-        } else {
-            snprintf(o->path, sizeof o->path, "%s", name);
-        }
+        object_path(info, o->path, sizeof o->path);
         build_id_of(info, o->build_id);
         return 1;
     }
@@ -561,14 +567,7 @@ static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
     struct collect *c = arg;
     if (c->n < c->max) {
         struct module_info *m = &c->out[c->n];
-        const char *name = info->dlpi_name;
-        if (!name || !*name) {
-            ssize_t k = readlink("/proc/self/exe", m->path, sizeof m->path - 1);
-            m->path[k > 0 ? k : 0] = 0;
-        } else {
-            strncpy(m->path, name, sizeof m->path - 1);
-            m->path[sizeof m->path - 1] = 0;
-        }
+        object_path(info, m->path, sizeof m->path);
         if (!m->path[0])
             return 0;                   /* the vDSO without a name */
         m->base = info->dlpi_addr;
