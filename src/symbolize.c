@@ -316,6 +316,17 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
 
 static void build_id_of(struct dl_phdr_info *info, char *hex);
 
+/* A build-id as lower-case hex; out holds 2n + 1 bytes. */
+static void build_id_hex(const unsigned char *id, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[id[i] >> 4];
+        out[2 * i + 1] = digits[id[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
 /* The main program has no name in dl_iterate_phdr. */
 static void object_path(struct dl_phdr_info *info, char *out, size_t cap)
 {
@@ -368,13 +379,10 @@ static int same_file(const char *path, const char *build_id)
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     const void *id;
     ssize_t n = e ? dwelf_elf_gnu_build_id(e, &id) : -1;
-    if (n > 0 && (size_t)n * 2 == strlen(build_id)) {
-        same = 1;
-        for (ssize_t i = 0; i < n && same; i++) {
-            char hex[3];
-            snprintf(hex, sizeof hex, "%02x", ((const unsigned char *)id)[i]);
-            same = !memcmp(hex, build_id + 2 * i, 2);
-        }
+    if (n > 0 && n <= 32) {
+        char hex[65];
+        build_id_hex(id, (size_t)n, hex);
+        same = !strcmp(hex, build_id);
     }
     if (e)
         elf_end(e);
@@ -444,12 +452,11 @@ static int dwarf_possible(struct symbolizer *sym, Dwfl_Module *mod)
     const unsigned char *id;
     GElf_Addr vaddr;
     int n;
-    if (!has && debug_file_allowed(mod) && (n = dwfl_module_build_id(mod, &id, &vaddr)) > 1) {
-        char file[200];
-        int len = snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%02x/", id[0]);
-        for (int i = 1; i < n && len < (int)sizeof file - 10; i++)
-            len += snprintf(file + len, sizeof file - (size_t)len, "%02x", id[i]);
-        snprintf(file + len, sizeof file - (size_t)len, ".debug");
+    if (!has && debug_file_allowed(mod) && (n = dwfl_module_build_id(mod, &id, &vaddr)) > 1 &&
+        n <= 32) {
+        char hex[65], file[128];
+        build_id_hex(id, (size_t)n, hex);
+        snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
         has = access(file, R_OK) == 0;
     }
     if (sym->ndwarf_known < (int)(sizeof sym->dwarf_known / sizeof sym->dwarf_known[0])) {
@@ -549,12 +556,7 @@ static void build_id_of(struct dl_phdr_info *info, char *hex)
             const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
             if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
                 desc + nh->n_descsz <= end && nh->n_descsz <= 32) {
-                for (unsigned j = 0; j < nh->n_descsz; j++) {
-                    static const char digits[] = "0123456789abcdef";
-                    hex[2 * j] = digits[desc[j] >> 4];
-                    hex[2 * j + 1] = digits[desc[j] & 15];
-                }
-                hex[2 * nh->n_descsz] = 0;
+                build_id_hex(desc, nh->n_descsz, hex);
                 return;
             }
             p = desc + ((nh->n_descsz + 3) & ~3u);
