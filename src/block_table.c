@@ -1,7 +1,7 @@
 #include "block_table.h"
 #include "arena.h"
+#include "spinlock.h"
 
-#include <sched.h>
 #include <string.h>
 
 #define NSHARDS 64
@@ -18,7 +18,7 @@ struct block_array {
 };
 
 struct shard {
-    int lock;                   /* spinlock: every critical section is short */
+    struct spinlock lock;       /* every critical section is a probe or a short shift */
     uint64_t count;
     struct block_array *arr;
     char pad[64];
@@ -27,8 +27,6 @@ struct shard {
 static struct shard shards[NSHARDS];
 
 uint16_t block_filter[1u << BLOCK_FILTER_BITS];
-
-#define addr_hash block_addr_hash
 
 /* Raised before the block is visible in the table; a counter that reached
  * the top stays there (it then only costs a table probe). */
@@ -78,26 +76,14 @@ static void array_free(struct block_array *a)
 
 void block_table_init(void) {}
 
-static inline void shard_lock(struct shard *sh)
-{
-    for (unsigned spins = 0; __atomic_exchange_n(&sh->lock, 1, __ATOMIC_ACQUIRE); spins++) {
-        while (__atomic_load_n(&sh->lock, __ATOMIC_RELAXED)) {
-            __builtin_ia32_pause();
-            if (++spins > 1000) {
-                sched_yield();          /* the holder was preempted */
-                spins = 0;
-            }
-        }
-    }
-}
-
-static inline void shard_unlock(struct shard *sh) { __atomic_store_n(&sh->lock, 0, __ATOMIC_RELEASE); }
+static inline void shard_lock(struct shard *sh) { spin_lock(&sh->lock); }
+static inline void shard_unlock(struct shard *sh) { spin_unlock(&sh->lock); }
 
 /* Returns 1 when a new slot was used, 0 when an entry for the same address
  * was replaced (a stale one, left by a free the profiler could not see). */
 static int place(struct block_array *a, const struct block *b)
 {
-    uint64_t i = addr_hash(b->addr) & a->mask;
+    uint64_t i = block_addr_hash(b->addr) & a->mask;
     while (a->slot[i].addr && a->slot[i].addr != b->addr)
         i = (i + 1) & a->mask;
     int fresh = !a->slot[i].addr;
@@ -107,7 +93,7 @@ static int place(struct block_array *a, const struct block *b)
 
 int block_insert(const struct block *b)
 {
-    struct shard *sh = shard_of(addr_hash(b->addr));
+    struct shard *sh = shard_of(block_addr_hash(b->addr));
     shard_lock(sh);
     struct block_array *a = sh->arr;
     if (!a || (sh->count + 1) * 2 > a->mask + 1) {
@@ -149,7 +135,7 @@ static struct block *lookup(struct shard *sh, uintptr_t addr, uint64_t h)
 
 int block_remove_hit(uintptr_t addr, struct block *out)
 {
-    uint64_t h = addr_hash(addr);
+    uint64_t h = block_addr_hash(addr);
     struct shard *sh = shard_of(h);
     shard_lock(sh);
     struct block *b = lookup(sh, addr, h);
@@ -163,7 +149,7 @@ int block_remove_hit(uintptr_t addr, struct block *out)
     /* Backward-shift deletion keeps probe chains intact without tombstones. */
     uint64_t hole = i;
     for (uint64_t j = (i + 1) & a->mask; a->slot[j].addr; j = (j + 1) & a->mask) {
-        uint64_t home = addr_hash(a->slot[j].addr) & a->mask;
+        uint64_t home = block_addr_hash(a->slot[j].addr) & a->mask;
         /* Move j into the hole unless its home lies cyclically in (hole, j]. */
         if (((j - home) & a->mask) >= ((j - hole) & a->mask)) {
             a->slot[hole] = a->slot[j];
@@ -179,7 +165,7 @@ int block_remove_hit(uintptr_t addr, struct block *out)
 
 int block_find(uintptr_t addr, struct block *out)
 {
-    uint64_t h = addr_hash(addr);
+    uint64_t h = block_addr_hash(addr);
     struct shard *sh = shard_of(h);
     shard_lock(sh);
     struct block *b = lookup(sh, addr, h);
@@ -212,5 +198,5 @@ void block_table_unlock_all(void)
 void block_table_after_fork_child(void)
 {
     for (int s = 0; s < NSHARDS; s++)
-        shards[s].lock = 0;
+        spin_reset(&shards[s].lock);
 }

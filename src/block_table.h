@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "hash.h"
 
 struct site;
 struct watch;
@@ -40,8 +41,7 @@ static inline uint16_t *block_filter_slot(uintptr_t a)
 
 static inline uint64_t block_addr_hash(uintptr_t a)
 {
-    uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 29);
+    return hash_fib_folded((uint64_t)a);
 }
 
 static inline int block_maybe_tracked(uintptr_t a)

@@ -4,6 +4,7 @@
  * back in our wrappers before `real` is filled in.  Those few allocations
  * come from a static arena and are never returned to the real allocator. */
 #include "real_alloc.h"
+#include "internal_alloc.h"
 
 
 #include <dlfcn.h>
@@ -19,7 +20,6 @@ static __thread int resolving;
 static int resolved;           /* 0 no, 1 done */
 
 _Alignas(64) unsigned char bootstrap_arena[64 * 1024];
-#define arena bootstrap_arena
 static size_t arena_used;      /* bump pointer; guarded by being single-threaded early */
 
 /* Every bootstrap block is preceded by a 16-byte header with its size, so
@@ -32,12 +32,12 @@ void *bootstrap_alloc(size_t size, size_t align)
     for (;;) {
         size_t start = (used + 16 + align - 1) & ~(align - 1);
         size_t end = start + size;
-        if (end > sizeof arena || end < start)
+        if (end > sizeof bootstrap_arena || end < start)
             return NULL;
         if (__atomic_compare_exchange_n(&arena_used, &used, end, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
-            memcpy(arena + start - 16, &size, sizeof size);
-            return arena + start;
+            memcpy(bootstrap_arena + start - 16, &size, sizeof size);
+            return bootstrap_arena + start;
         }
     }
 }
@@ -103,4 +103,43 @@ void real_alloc_identify(void)
         real.free(q);
         real_is_glibc = agrees;
     }
+}
+
+/* ---- libretain's own allocations (internal_alloc.h) ---------------------- */
+
+void *internal_malloc(size_t n)
+{
+    if (!real_alloc_resolve())
+        return bootstrap_alloc(n, 16);
+    return real.malloc(n);
+}
+
+void *internal_calloc(size_t n, size_t m)
+{
+    if (!real_alloc_resolve()) {
+        size_t total;
+        return __builtin_mul_overflow(n, m, &total) ? NULL : bootstrap_alloc(total, 16);
+    }
+    return real.calloc(n, m);
+}
+
+void *internal_realloc(void *p, size_t n)
+{
+    if (p && bootstrap_owns(p)) {
+        void *q = internal_malloc(n);
+        if (q) {
+            size_t old = bootstrap_size(p);
+            memcpy(q, p, old < n ? old : n);
+        }
+        return q;
+    }
+    if (!real_alloc_resolve())
+        return p ? NULL : bootstrap_alloc(n, 16);
+    return real.realloc(p, n);
+}
+
+void internal_free(void *p)
+{
+    if (p && !bootstrap_owns(p))
+        real.free(p);
 }

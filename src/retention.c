@@ -14,6 +14,7 @@
 #include "profiler.h"
 #include "sampler.h"
 #include "site_table.h"
+#include "spinlock.h"
 #include "thread_state.h"
 
 #include <pthread.h>
@@ -46,7 +47,7 @@ struct watch {
     uint64_t size;
     struct site *site;
     uint32_t birth_ms;
-    int lock;                   /* held while the sampler copies the block */
+    struct spinlock lock;       /* held while the sampler copies the block */
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
     int unreadable;             /* its memory vanished without a free: not measured */
     uint32_t end_ms;
@@ -76,15 +77,6 @@ static int npast;
 static struct sampler_stats stats;
 static struct mapped_ranges ranges;     /* sampler thread (or exit) only */
 static struct sample sample_buf;
-
-static void spin_lock(int *l)
-{
-    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(l, __ATOMIC_RELAXED))
-            __builtin_ia32_pause();
-}
-
-static void spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
 
 static uint32_t now_ms(void) { return profiler_now_ms(clock_now_ns()); }
 
@@ -521,7 +513,7 @@ void retention_after_fork_child(void)
     pthread_mutex_init(&registry_lock, NULL);
     /* The sampler may have been copying a block at the fork; it is gone. */
     for (struct watch *w = watched; w; w = w->next)
-        w->lock = 0;
+        spin_reset(&w->lock);
 }
 
 /* retain.h entry point. */

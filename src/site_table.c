@@ -1,5 +1,6 @@
 #include "site_table.h"
 #include "arena.h"
+#include "hash.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -17,11 +18,8 @@ static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t stack_hash(const uintptr_t *ips, int n)
 {
     uint64_t h = 0x243F6A8885A308D3ull ^ (uint64_t)n;
-    for (int i = 0; i < n; i++) {
-        h ^= ips[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
+    for (int i = 0; i < n; i++)
+        h = hash_combine(h, ips[i]);
     return h;
 }
 

@@ -1,4 +1,5 @@
 #include "thread_state.h"
+#include "hash.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -7,7 +8,6 @@
 
 __thread int retain_guard;
 __thread struct thread_state *thread_state_self;
-#define self thread_state_self
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_state *pool;          /* all records ever made */
@@ -27,7 +27,7 @@ static void on_thread_exit(void *arg)
     live_gauge_flush(ts);
     /* Later TLS destructors of this thread may still allocate: they get a
      * fresh record, so that this one can pass to a new thread safely. */
-    self = NULL;
+    thread_state_self = NULL;
     __atomic_store_n(&ts->in_use, 0, __ATOMIC_RELEASE);
 }
 
@@ -69,11 +69,11 @@ struct thread_state *thread_state_create(void)
     if (!ts)
         return NULL;
     /* Seed differs per thread and per process (fork). */
-    ts->rng = (uint64_t)(uintptr_t)&self * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)ts;
+    ts->rng = hash_fib_folded((uint64_t)(uintptr_t)&thread_state_self) ^ (uint64_t)(uintptr_t)ts;
     ts->rng |= 1;
     ts->sample_left = 0;
     ts->sample_primed = 0;
-    self = ts;
+    thread_state_self = ts;
     if (key_ready)
         pthread_setspecific(exit_key, ts);
     return ts;
@@ -97,7 +97,7 @@ void thread_state_after_fork_child(void)
 {
     pthread_mutex_init(&pool_lock, NULL);
     for (struct thread_state *ts = pool; ts; ts = ts->next)
-        if (ts != self) {
+        if (ts != thread_state_self) {
             live_gauge_flush(ts);
             ts->in_use = 0;
         }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "guard.h"
 
 struct thread_counters {
     uint64_t allocations;
@@ -27,10 +28,6 @@ struct thread_state {
     struct thread_state *next;  /* pool list, never unlinked */
 };
 
-/* Guard: set while the profiler itself runs on this thread.  Allocations
- * made then (by libunwind, libdw, stdio, the report writer) pass straight to
- * the real allocator, untracked. */
-extern __thread int retain_guard;
 
 /* This thread's record, created on first use; NULL if the pool is exhausted. */
 extern __thread struct thread_state *thread_state_self;
