@@ -54,8 +54,9 @@ tests/corpus/bin/%: tests/corpus/%.cc include/retain.h
 
 test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(CORPUS_C) $(CORPUS_CC)
 
+# JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
 test: libretain.so test-progs
-	python3 tests/run_all.py
+	python3 tests/run_all.py $(if $(JOBS),-j $(JOBS))
 
 bench: libretain.so
 	$(MAKE) -C bench run

@@ -27,6 +27,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+import harness  # noqa: E402  (tests/harness.py: starting and killing programs)
 
 MODES = ["plain", "default", "exact", "heaptrack"]
 MODE_TITLE = {
@@ -89,16 +91,7 @@ def read_measure(path, res):
 
 def kill_tree(proc):
     """End a measured run: its helper leads its own session and process group."""
-    for sig, grace in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            pass
+    harness.kill_group(proc, harness.TERM_THEN_KILL)
 
 
 class Runner:
@@ -147,9 +140,7 @@ class Runner:
 
     def start(self, mode, cmd, tmp, stdout, stderr):
         full = [self.measure, os.path.join(tmp, "measure.txt")] + self.wrap(mode, cmd, tmp)
-        return subprocess.Popen(full, env=self.env_for(mode, tmp), cwd=tmp,
-                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                start_new_session=True)
+        return harness.spawn(full, self.env_for(mode, tmp), tmp, stdout, stderr)
 
     def finish(self, proc, res, tmp, mode, what):
         status, sig = read_measure(os.path.join(tmp, "measure.txt"), res)
@@ -166,11 +157,8 @@ class Runner:
         tmp = tempfile.mkdtemp(prefix="retain-bench-")
         try:
             proc = self.start(mode, cmd, tmp, subprocess.PIPE, subprocess.PIPE)
-            try:
-                out, err = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                kill_tree(proc)
-                out, err = proc.communicate()
+            out, err, timed_out = harness.communicate(proc, timeout, harness.TERM_THEN_KILL)
+            if timed_out:
                 res.error = "timeout after %.0f s" % timeout
                 res.hung = True
             res.stdout = out.decode(errors="replace")
@@ -253,14 +241,6 @@ http {{
 """
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def port_open(port):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -292,7 +272,7 @@ class ServerWorkload:
         proc = None
         died = False
         try:
-            port = free_port()
+            port = harness.free_port()
             os.makedirs(os.path.join(tmp, "www"))
             with open(os.path.join(tmp, "www", "index.html"), "w") as f:
                 # a 4 KiB page

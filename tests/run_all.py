@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Runs both test harnesses (the shim's suite, then the corpus), streaming
 their output, and ends with one line `N passed, N failed` over both.
-Exit status 1 if either harness failed or did not report its counts."""
+Exit status 1 if either harness failed or did not report its counts.
+
+    python3 tests/run_all.py [-j N]     # make test [JOBS=N]
+
+-j N is passed to both: the shim tests run N at a time (default: the number
+of CPUs), the corpus N programs at a time (default 2)."""
+import argparse
 import os
 import re
 import subprocess
@@ -12,11 +18,15 @@ HARNESSES = [os.path.join(HERE, "run_tests.py"), os.path.join(HERE, "corpus", "r
 
 
 def main():
+    ap = argparse.ArgumentParser(description="Runs the shim tests and the corpus.")
+    ap.add_argument("-j", "--jobs", type=int, help="tests (and corpus programs) run at once")
+    args = ap.parse_args()
+    extra = ["-j", str(args.jobs)] if args.jobs else []
     passed = failed = 0
     ok = True
     for h in HARNESSES:
         print(f"== {os.path.relpath(h)}", flush=True)
-        proc = subprocess.Popen([sys.executable, h], stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, h] + extra, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
         last = None
         for line in proc.stdout:

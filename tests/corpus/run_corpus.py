@@ -18,7 +18,7 @@ judged:
 Any other finding is a false alarm, unless expected.json lists it under
 "tolerated" (function_regex, optional capacity_bytes, and the reason the
 block is genuinely retained too); tolerated findings are listed, not judged.  Every report must also pass
-<repo>/../shared/tools/check-report.py (when present), carry the expected
+<repo>/../shared/tools/check-report.py (when present; from a git worktree, the main checkout's), carry the expected
 "reason" ("exit", or "signal" for programs marked "signal": true), and the
 program must exit with status 0.
 
@@ -56,8 +56,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+import harness  # noqa: E402  (tests/harness.py: starting and killing programs)
+
 LIB = Path(os.environ.get("CORPUS_LIB") or REPO / "libretain.so").resolve()  # CORPUS_LIB: test another build
-CHECKER = REPO.parent / "shared" / "tools" / "check-report.py"
+CHECKER = Path(harness.CHECKER)
 EXPECTED = HERE / "expected.json"
 
 CAP_TOL = 0.25          # capacity_bytes within 25% of the truth
@@ -88,23 +91,8 @@ def table(d):
             f"occ {frac(d.get('occupancy'))}")
 
 
-def kill_group(p):
-    """SIGKILL the process group of a child we started (start_new_session)."""
-    if p.poll() is None:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-
-
 def spawn(cmd, env):
-    p = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         start_new_session=True)
+    p = harness.spawn(cmd, env, REPO, subprocess.PIPE, subprocess.PIPE)
     with _children_lock:
         _children.add(p)
     return p
@@ -119,7 +107,7 @@ def kill_all_children():
     with _children_lock:
         left = list(_children)
     for p in left:
-        kill_group(p)
+        harness.kill_group(p)
 
 
 def is_elf(path):
@@ -227,14 +215,9 @@ def parse_truth(text):
 def run_plain(res, cmd, env, timeout):
     p = spawn(cmd, env)
     try:
-        _out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        res.errors.append(f"timed out after {timeout:.0f} s (killed)")
-        kill_group(p)
-        try:
-            _out, err = p.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            err = b""
+        _out, err, timed_out = harness.communicate(p, timeout)
+        if timed_out:
+            res.errors.append(f"timed out after {timeout:.0f} s (killed)")
     finally:
         forget(p)
     res.rc = p.returncode
@@ -287,7 +270,7 @@ def run_signal(res, cmd, env, report_path, with_lib):
         else:
             res.errors.append(f"no report with reason 'signal' {SIGNAL_REPORT_S:.0f} s after SIGUSR2")
     finally:
-        kill_group(p)
+        harness.kill_group(p)
         forget(p)
         for t in readers:
             t.join(timeout=5)
