@@ -177,6 +177,7 @@ class Proc:
     """A program started in its own session, stdout/stderr to files (so a
     grandchild holding a pipe open can never hang the harness)."""
     counter = 0
+    started = []        # every Popen of this process, for kill_started()
 
     def __init__(self, ctx, argv, env, cwd=None):
         Proc.counter += 1
@@ -189,6 +190,7 @@ class Proc:
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.p = spawn(self.argv, env, cwd or ctx.tmp, out, err)
         self.pid = self.p.pid
+        Proc.started.append(self.p)
 
     def running(self):
         return self.p.poll() is None
@@ -211,6 +213,13 @@ class Proc:
         with open(self.err_path, "rb") as f:
             err = f.read().decode("utf-8", "replace")
         return Result(self.argv, self.pid, rc, out, err, timed_out, secs)
+
+
+def kill_started(*_):
+    """Kills the sessions of every program Proc started here that still runs
+    (a test stopped by the runner's timeout must not leave them behind)."""
+    for p in Proc.started:
+        kill_group(p, ((signal.SIGKILL, 2.0),))
 
 
 # --------------------------------------------------------------------------
@@ -776,6 +785,8 @@ def _child(t, keep, wfd):
     """In a forked process: runs the test with stdout captured, sends the
     outcome as JSON through wfd, and exits."""
     try:
+        # the runner's timeout sends SIGTERM: end the test's programs, then exit
+        signal.signal(signal.SIGTERM, lambda *_: (kill_started(), os._exit(1)))
         buf = io.StringIO()
         sys.stdout = buf
         try:
@@ -787,6 +798,7 @@ def _child(t, keep, wfd):
         with os.fdopen(wfd, "wb") as f:
             f.write(json.dumps(out).encode())
     finally:
+        kill_started()      # programs a failed test left running
         os._exit(0)
 
 
@@ -794,7 +806,7 @@ def run_batch(tests, jobs, keep):
     """Runs `tests`, `jobs` at a time, each in its own forked process; yields
     (test, outcome) as each one ends."""
     pending = list(tests)
-    running = {}        # read end of the result pipe -> [test, pid, chunks, started, killed]
+    running = {}        # read end of the result pipe -> [test, pid, chunks, started, stopped at]
     sel = selectors.DefaultSelector()
     try:
         while pending or running:
@@ -807,7 +819,7 @@ def run_batch(tests, jobs, keep):
                     os.close(r)
                     _child(t, keep, w)
                 os.close(w)
-                running[r] = [t, pid, [], time.monotonic(), False]
+                running[r] = [t, pid, [], time.monotonic(), None]
                 sel.register(r, selectors.EVENT_READ)
             for key, _ in sel.select(timeout=1.0):
                 entry = running[key.fd]
@@ -818,28 +830,39 @@ def run_batch(tests, jobs, keep):
                 sel.unregister(key.fd)
                 os.close(key.fd)
                 del running[key.fd]
-                t, pid, chunks, started, killed = entry
+                t, pid, chunks, started, stopped = entry
                 _, status = os.waitpid(pid, 0)
                 try:
                     out = json.loads(b"".join(chunks))
                 except ValueError:
-                    why = (f"killed after {TEST_TIMEOUT} s" if killed
-                           else f"test process ended without a result (wait status {status})")
+                    why = (f"stopped after {TEST_TIMEOUT} s" if stopped else "test process ended "
+                           f"without a result (exit status {os.waitstatus_to_exitcode(status)})")
                     out = {"problems": [why], "notes": [], "output": "",
                            "seconds": time.monotonic() - started, "tmp": ""}
                 yield t, out
             now = time.monotonic()
             for entry in running.values():
-                if not entry[4] and now - entry[3] > TEST_TIMEOUT:
-                    entry[4] = True
+                if entry[4] is None and now - entry[3] > TEST_TIMEOUT:
+                    entry[4] = now
+                    os.kill(entry[1], signal.SIGTERM)     # it kills its programs, then exits
+                elif entry[4] is not None and now - entry[4] > 15:
                     os.kill(entry[1], signal.SIGKILL)
     finally:
-        for t, pid, *_ in running.values():
+        stop_children([pid for _, pid, *_ in running.values()])
+
+
+def stop_children(pids):
+    """SIGTERM (each test process kills its programs), then SIGKILL, and reap."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
             try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
+                os.kill(pid, sig)
+            except ProcessLookupError:
                 pass
+        end = time.monotonic() + 5
+        while pids and time.monotonic() < end:
+            pids = [pid for pid in pids if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+            time.sleep(0.05)
 
 
 def print_outcome(t, out, keep):
