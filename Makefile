@@ -27,7 +27,8 @@ CORPUS_FLAGS  = -O2 -g -pthread -Iinclude
 
 all: libretain.so
 
-libretain.so: $(OBJS)
+libretain.so: $(OBJS) src/exports.map src/hooks.h
+	tools/check-exports.sh "$(CC)"
 	$(CC) -shared -o $@ $(OBJS) $(LIB_LDLIBS) -Wl,-z,defs -Wl,--version-script=src/exports.map
 
 build/%.o: src/%.c $(wildcard src/*.h) include/retain.h | build

@@ -47,3 +47,7 @@ void *arena_alloc(size_t size)
 }
 
 size_t arena_bytes(void) { return __atomic_load_n(&mapped, __ATOMIC_RELAXED); }
+
+void arena_lock(void) { pthread_mutex_lock(&lock); }
+void arena_unlock(void) { pthread_mutex_unlock(&lock); }
+void arena_after_fork_child(void) { pthread_mutex_init(&lock, NULL); }

@@ -14,4 +14,9 @@ void arena_unmap(void *p, size_t size);
 /* Bytes the profiler holds in its own mappings. */
 size_t arena_bytes(void);
 
+/* Fork (lifecycle.h): the arena lock is a leaf, taken last. */
+void arena_lock(void);
+void arena_unlock(void);
+void arena_after_fork_child(void);
+
 #endif

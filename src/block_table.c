@@ -80,18 +80,20 @@ static inline void shard_lock(struct shard *sh) { spin_lock(&sh->lock); }
 static inline void shard_unlock(struct shard *sh) { spin_unlock(&sh->lock); }
 
 /* Returns 1 when a new slot was used, 0 when an entry for the same address
- * was replaced (a stale one, left by a free the profiler could not see). */
-static int place(struct block_array *a, const struct block *b)
+ * was replaced (copied to *old first, when old is given). */
+static int place(struct block_array *a, const struct block *b, struct block *old)
 {
     uint64_t i = block_addr_hash(b->addr) & a->mask;
     while (a->slot[i].addr && a->slot[i].addr != b->addr)
         i = (i + 1) & a->mask;
     int fresh = !a->slot[i].addr;
+    if (!fresh && old)
+        *old = a->slot[i];
     a->slot[i] = *b;
     return fresh;
 }
 
-int block_insert(const struct block *b)
+int block_insert(const struct block *b, struct block *stale)
 {
     struct shard *sh = shard_of(block_addr_hash(b->addr));
     shard_lock(sh);
@@ -106,19 +108,20 @@ int block_insert(const struct block *b)
         if (a) {
             for (uint64_t i = 0; i <= a->mask; i++)
                 if (a->slot[i].addr)
-                    place(bigger, &a->slot[i]);
+                    place(bigger, &a->slot[i], NULL);
             array_free(a);
         }
         sh->arr = bigger;
         a = bigger;
     }
     /* Raised before the block can be looked up; see block_maybe_tracked. */
-    if (place(a, b)) {
+    int replaced = !place(a, b, stale);
+    if (!replaced) {
         sh->count++;
         filter_raise(b->addr);
     }
     shard_unlock(sh);
-    return 0;
+    return replaced;
 }
 
 /* The entry for addr in a locked shard, or NULL. */

@@ -59,8 +59,12 @@ static inline int block_remove(uintptr_t addr, struct block *out)
     return block_maybe_tracked(addr) && block_remove_hit(addr, out);
 }
 
-/* Returns 0, or -1 when the table cannot grow (the block is then untracked). */
-int block_insert(const struct block *b);
+/* Returns 0, or -1 when the table cannot grow (the block is then untracked).
+ * An entry already there for the same address belongs to a block that was
+ * freed where the wrappers could not see it (a library bound to the C
+ * library's free, RTLD_DEEPBIND): it is replaced, copied to *stale, and 1 is
+ * returned, so that the caller can end what that block still holds. */
+int block_insert(const struct block *b, struct block *stale);
 /* Copies the entry for addr into *out; returns 1 if the block is tracked. */
 int block_find(uintptr_t addr, struct block *out);
 size_t block_table_count(void);

@@ -12,6 +12,8 @@
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
+#include "fds.h"
+#include "guard.h"
 #include "profiler.h"
 #include "real_alloc.h"
 #include "referents.h"
@@ -24,6 +26,10 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,7 +80,20 @@ static int64_t next_gap(struct thread_state *ts)
 
 /* ---- recording ---------------------------------------------------------- */
 
-static void track(void *p, size_t n, uint32_t weight)
+/* A tracked block (already out of the block table) is gone: its site and
+ * its watch learn of it. */
+static inline __attribute__((always_inline)) void untrack(struct thread_state *ts,
+                                                          const struct block *b, int reallocated)
+{
+    if (b->site)
+        site_account_free(b->site, b->weight, b->size * b->weight);
+    if (b->watch)
+        retention_unwatch(b->watch, reallocated);
+    if (b->size >= retain_config.min_size)
+        live_gauge_flush(ts);
+}
+
+static void track(struct thread_state *ts, void *p, size_t n, uint32_t weight)
 {
     uintptr_t ips[RETAIN_MAX_DEPTH];
     int depth = unwind_capture(ips, (int)retain_config.depth);
@@ -83,12 +102,24 @@ static void track(void *p, size_t n, uint32_t weight)
     b.size = n;
     b.site = site_intern(ips, depth);
     b.weight = weight;
-    b.birth_ms = profiler_now_ms(clock_coarse_ns());
+    b.birth_ms = clock_since_start_ms(clock_coarse_ns());
     b.watch = n >= retain_config.min_size ? retention_watch(&b) : NULL;
-    if (block_insert(&b) < 0) {
+    struct block stale;
+    int rc = block_insert(&b, &stale);
+    if (rc < 0) {
         if (b.watch)
             retention_unwatch(b.watch, 0);
         return;
+    }
+    if (rc > 0) {
+        /* The address was handed out again, so the block tracked there was
+         * freed behind the wrappers (a deep-bound library's free): end it
+         * here, or its watch and bytes would stay forever.  Its usable size
+         * is gone with it: the requested size stands in. */
+        ts->c.frees++;
+        ts->c.bytes_freed += stale.size;
+        ts->unflushed -= (int64_t)stale.size;
+        untrack(ts, &stale, 0);
     }
     if (b.site)
         site_account_alloc(b.site, weight, (uint64_t)n * weight);
@@ -106,12 +137,12 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
         return;
 
     if (n >= retain_config.min_size) {
-        track(p, n, 1);
+        track(ts, p, n, 1);
         live_gauge_flush(ts);
         return;
     }
     if (retain_config.sample_bytes == 0) {
-        track(p, n, 1);
+        track(ts, p, n, 1);
     } else if ((ts->sample_left -= (int64_t)n) <= 0) {
         /* A new thread starts at a random point of the sampling process,
          * not at a sample: otherwise every thread's first allocation would
@@ -123,7 +154,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
             ts->sample_left += next_gap(ts);
         if (ts->sample_left <= 0) {
             ts->sample_left = next_gap(ts);
-            track(p, n, sampling_weight(n, retain_config.sample_bytes));
+            track(ts, p, n, sampling_weight(n, retain_config.sample_bytes));
         }
     }
     if (unflushed_over(ts))
@@ -133,23 +164,17 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
 /* A block gone from the program (free, or realloc that moved or shrank
  * it): counters, liveness, and, if it was tracked (b, already removed from
  * the block table), its site and watch. */
-static inline __attribute__((always_inline)) void note_gone(struct thread_state *ts, void *p, size_t usable,
-                                                          const struct block *b,
-                      int reallocated)
+static inline __attribute__((always_inline)) void note_gone(struct thread_state *ts, void *p,
+                                                            size_t usable, const struct block *b,
+                                                            int reallocated)
 {
     ts->c.frees++;
     ts->c.bytes_freed += usable;
     ts->unflushed -= (int64_t)usable;
     if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
         referents_freed((uintptr_t)p);
-    if (b) {
-        if (b->site)
-            site_account_free(b->site, b->weight, b->size * b->weight);
-        if (b->watch)
-            retention_unwatch(b->watch, reallocated);
-        if (b->size >= retain_config.min_size)
-            live_gauge_flush(ts);
-    }
+    if (b)
+        untrack(ts, b, reallocated);
 }
 
 /* Called before the block goes back to the allocator: once freed, its
@@ -242,7 +267,7 @@ static void *realloc_tracked(void *p, size_t n)
     void *q = real.realloc(p, n);
     if (!q && n != 0) {
         /* Failed: p is untouched and still the program's. */
-        if (was_tracked && block_insert(&old) < 0 && old.watch)
+        if (was_tracked && block_insert(&old, NULL) < 0 && old.watch)
             retention_unwatch(old.watch, 0);
         leave();
         return NULL;
@@ -356,12 +381,15 @@ EXPORT size_t malloc_usable_size(void *p)
 }
 
 /* _exit skips atexit handlers and destructors; a program that ends that way
- * still gets its report. */
+ * still gets its report.  _exit is async-signal-safe, and so is this: the
+ * report is written on the sampler thread (profiler_finish), which this
+ * only signals and waits for, and skipped when this thread was interrupted
+ * inside an allocation. */
 EXPORT void _exit(int status)
 {
     profiler_finish();
     ensure_real();
-    real.exit_now(status);
+    real._exit(status);
     __builtin_unreachable();
 }
 
@@ -369,7 +397,7 @@ EXPORT void _Exit(int status)
 {
     profiler_finish();
     ensure_real();
-    real.Exit_now(status);
+    real._Exit(status);
     __builtin_unreachable();
 }
 
@@ -377,13 +405,69 @@ EXPORT void _Exit(int status)
  * first, so that its call sites still resolve in later reports. */
 EXPORT int dlclose(void *handle)
 {
-    static int (*next)(void *);
-    if (!next)
-        next = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+    if (!ensure_real() || !real.dlclose)
+        return -1;
     if (__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE)) {
-        retain_guard++;
+        struct guard g = guard_enter();
         modules_note_unload(handle);
-        retain_guard--;
+        guard_leave(g);
     }
-    return next ? next(handle) : -1;
+    return real.dlclose(handle);
+}
+
+/* libunwind opens a pipe for memory validation on its first unwind (and
+ * again if the program closed it).  pipe2 hands out the lowest free
+ * descriptors, which a program that closed 0-2 is about to reuse: the pipe
+ * is moved high (fds.h) before libunwind sees it.  Other callers are
+ * forwarded untouched. */
+EXPORT int pipe2(int fds[2], int flags)
+{
+    if (!ensure_real() || !real.pipe2) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int rc = real.pipe2(fds, flags);
+    if (rc == 0 && unwind_active) {
+        fds[0] = fd_move_high(fds[0]);
+        fds[1] = fd_move_high(fds[1]);
+    }
+    return rc;
+}
+
+/* A seccomp filter installed by the program may kill the process on any
+ * system call the program itself does not make: the profiler stops its own
+ * activity before the filter goes in (profiler_enter_sandbox). */
+EXPORT int prctl(int option, ...)
+{
+    va_list ap;
+    va_start(ap, option);
+    unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long),
+                  a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+    va_end(ap);
+    if (!ensure_real() || !real.prctl) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (option == PR_SET_SECCOMP)
+        profiler_seccomp(a2 == SECCOMP_MODE_FILTER ? (const void *)a3 : NULL, 0);
+    return real.prctl(option, a2, a3, a4, a5);
+}
+
+EXPORT long syscall(long number, ...)
+{
+    va_list ap;
+    va_start(ap, number);
+    long a1 = va_arg(ap, long), a2 = va_arg(ap, long), a3 = va_arg(ap, long),
+         a4 = va_arg(ap, long), a5 = va_arg(ap, long), a6 = va_arg(ap, long);
+    va_end(ap);
+    if (!ensure_real() || !real.syscall) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (number == SYS_seccomp && (a1 == SECCOMP_SET_MODE_FILTER || a1 == SECCOMP_SET_MODE_STRICT))
+        profiler_seccomp(a1 == SECCOMP_SET_MODE_FILTER ? (const void *)a3 : NULL,
+                         (a2 & SECCOMP_FILTER_FLAG_TSYNC) != 0);
+    else if (number == SYS_prctl && a1 == PR_SET_SECCOMP)
+        profiler_seccomp(a2 == SECCOMP_MODE_FILTER ? (const void *)a3 : NULL, 0);
+    return real.syscall(number, a1, a2, a3, a4, a5, a6);
 }

@@ -1,4 +1,4 @@
-/* profiler.c: start-up, fork and exit.
+/* profiler.c: start-up, fork, exit and sandboxes: the composition root.
  *
  * Start-up runs as an ELF constructor.  The preloaded library is initialised
  * before the program's own constructors and finalised after its atexit
@@ -9,73 +9,134 @@
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
+#include "fds.h"
+#include "guard.h"
+#include "internal_alloc.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "real_alloc.h"
 #include "referents.h"
 #include "report.h"
+#include "seccomp_filter.h"
 #include "retention.h"
 #include "sampler.h"
 #include "site_table.h"
+#include "strbuf.h"
+#include "symbolize.h"
 #include "thread_state.h"
 #include "unwind.h"
 
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct profiler profiler;
 
+/* The final report may take long in a large program (symbolization); past
+ * this the exit goes on without it rather than hang. */
+#define FINISH_TIMEOUT_MS 20000
+
+static void retention_start(void) { retention_init(sampler_poke); }
+
+/* Lock-rank order (lifecycle.h).  The report lock is not taken at fork: a
+ * report can take long, and the child re-creates its state. */
+static const struct module_lifecycle modules[] = {
+    { "threads", LOCK_RANK_THREADS, thread_state_init, NULL, NULL, NULL },
+    { "sampler", LOCK_RANK_SAMPLER_REQUEST, NULL, NULL, NULL, NULL },
+    { "report", LOCK_RANK_REPORT, NULL, NULL, NULL, report_after_fork_child },
+    { "modules", LOCK_RANK_MODULES, NULL, modules_lock, modules_unlock, modules_after_fork_child },
+    { "retention", LOCK_RANK_RETENTION, retention_start, retention_lock, retention_unlock,
+      retention_after_fork_child },
+    { "referents", LOCK_RANK_REFERENTS, NULL, referents_lock, referents_unlock,
+      referents_after_fork_child },
+    { "sites", LOCK_RANK_SITES, site_table_init, site_table_lock, site_table_unlock,
+      site_table_after_fork_child },
+    { "thread pool", LOCK_RANK_THREADS, NULL, thread_state_lock, thread_state_unlock,
+      thread_state_after_fork_child },
+    { "blocks", LOCK_RANK_BLOCKS, NULL, block_table_lock_all, block_table_unlock_all,
+      block_table_after_fork_child },
+    { "arena", LOCK_RANK_ARENA, NULL, arena_lock, arena_unlock, arena_after_fork_child },
+};
+#define NMODULES (sizeof modules / sizeof modules[0])
+
+static struct guard fork_guard;
+
 static void fork_prepare(void)
 {
-    retain_guard++;
-    /* Fixed order, the same everywhere locks nest.  The report lock is not
-     * taken: a report can take long, and the child re-creates its state. */
-    retention_lock();
-    referents_lock();
-    site_table_lock();
-    thread_state_lock();
-    block_table_lock_all();
+    fork_guard = guard_enter();
+    for (size_t i = 0; i < NMODULES; i++)
+        if (modules[i].prefork)
+            modules[i].prefork();
 }
 
 static void fork_parent(void)
 {
-    block_table_unlock_all();
-    thread_state_unlock();
-    site_table_unlock();
-    referents_unlock();
-    retention_unlock();
-    retain_guard--;
+    for (size_t i = NMODULES; i-- > 0;)
+        if (modules[i].postfork_parent)
+            modules[i].postfork_parent();
+    guard_leave(fork_guard);
 }
 
 static void fork_child(void)
 {
-    block_table_after_fork_child();
-    thread_state_after_fork_child();
-    site_table_after_fork_child();
-    retention_after_fork_child();
-    referents_after_fork_child();
-    report_after_fork_child();
+    for (size_t i = NMODULES; i-- > 0;)
+        if (modules[i].postfork_child)
+            modules[i].postfork_child();
     profiler.pid = getpid();
     profiler.forked = 1;
-    profiler.finished = 0;
-    sampler_after_fork_child();
-    retain_guard--;
+    __atomic_store_n(&profiler.finished, 0, __ATOMIC_RELEASE);
+    fds_init();
+    if (!profiler.sandboxed)
+        sampler_after_fork_child();
+    guard_leave(fork_guard);
+}
+
+/* "Seccomp:" of /proc/self/status: 0 none, 1 strict, 2 filter.  Reading it
+ * takes only calls the dynamic loader made to load this library. */
+static int seccomp_mode(void)
+{
+    size_t len;
+    char *status = read_small_file("/proc/self/status", 1 << 16, &len);
+    if (!status)
+        return 0;
+    const char *p = strstr(status, "\nSeccomp:");
+    int mode = p ? atoi(p + 9) : 0;
+    internal_free(status);
+    return mode;
 }
 
 __attribute__((constructor)) static void profiler_start(void)
 {
-    retain_guard++;
+    struct guard g = guard_enter();
     real_alloc_resolve();
     real_alloc_identify();
+    log_init();
     config_load();
-    profiler.start_ns = clock_now_ns();
+    fds_init();
+    clock_start_ns = profiler.start_ns = clock_coarse_ns();
     profiler.pid = getpid();
     /* A daemon may chdir("/") later; its report still goes where it started. */
     if (!getcwd(profiler.start_dir, sizeof profiler.start_dir))
         profiler.start_dir[0] = 0;
-    thread_state_init();
-    site_table_init();
-    block_table_init();
+    int mode = seccomp_mode();
+    if (mode) {
+        /* Under a filter, any call of ours the program does not make itself
+         * (the sampler's reads, the report's files) may be fatal. */
+        if (!retain_config.quiet)
+            log_error("a seccomp filter is active (mode %d): profiling is off in this process", mode);
+        guard_leave(g);
+        return;
+    }
+    for (size_t i = 0; i < NMODULES; i++)
+        if (modules[i].init)
+            modules[i].init();
     unwind_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     /* quick_exit skips destructors and leaves through libc's internal _exit;
@@ -83,20 +144,119 @@ __attribute__((constructor)) static void profiler_start(void)
     at_quick_exit(profiler_finish);
     __atomic_store_n(&profiler.ready, 1, __ATOMIC_RELEASE);
     sampler_start();
-    retain_guard--;
+    guard_leave(g);
 }
 
 void profiler_finish(void)
 {
-    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE) || profiler.finished)
+    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
         return;
     if (getpid() != profiler.pid)       /* vfork child: not our memory to touch */
         return;
-    retain_guard++;
-    sampler_stop();
-    report_write(REPORT_EXIT);
-    profiler.finished = 1;
-    retain_guard--;
+    if (__atomic_exchange_n(&profiler.finished, 1, __ATOMIC_ACQ_REL))
+        return;
+    if (guard_held() && !sampler_is_self()) {
+        /* exit or _exit from a signal handler that interrupted malloc or
+         * libretain on this thread: the locks this thread holds may be the
+         * ones a report needs, and it will never release them.  Skipped,
+         * and said: the last report written (signal, periodic) stays. */
+        if (!retain_config.quiet)
+            log_error("exit from a signal handler during an allocation: final report skipped");
+        return;
+    }
+    struct guard g = guard_enter();
+    int rc = sampler_finish(FINISH_TIMEOUT_MS);
+    if (rc == SAMPLER_UNAVAILABLE)
+        report_write(REPORT_EXIT);      /* no sampler thread, or this is it */
+    else if (rc < 0 && !retain_config.quiet)
+        log_error("the final report took over %d s; exiting without it", FINISH_TIMEOUT_MS / 1000);
+    guard_leave(g);
+}
+
+/* The system calls libretain makes after start-up, with the arguments it
+ * passes (where a filter may look at them). */
+enum call_place { ANY_THREAD, SAMPLER_THREAD };
+static const struct profiler_call {
+    enum call_place where;
+    int nr;
+    long args[6];
+} profiler_calls[] = {
+    /* the allocation path: arena and block-table memory, locks, exit */
+    { ANY_THREAD, SYS_mmap, { 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 } },
+    { ANY_THREAD, SYS_munmap, { 0, 1 << 20 } },
+    { ANY_THREAD, SYS_futex, { 0, FUTEX_WAIT_PRIVATE } },
+    { ANY_THREAD, SYS_futex, { 0, FUTEX_WAKE_PRIVATE, 1 } },
+    { ANY_THREAD, SYS_futex, { 0, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME } },
+    { ANY_THREAD, SYS_sched_yield, { 0 } },
+    { ANY_THREAD, SYS_getpid, { 0 } },
+    { ANY_THREAD, SYS_write, { 2 } },
+    { ANY_THREAD, SYS_newfstatat, { 2, 0, 0, AT_EMPTY_PATH } },
+    { ANY_THREAD, SYS_fstat, { 2 } },
+    /* the sampler: measurements and every report */
+    { SAMPLER_THREAD, SYS_openat, { AT_FDCWD, 0, O_RDONLY | O_CLOEXEC } },
+    { SAMPLER_THREAD, SYS_openat, { AT_FDCWD, 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600 } },
+    { SAMPLER_THREAD, SYS_read, { 3 } },
+    { SAMPLER_THREAD, SYS_pread64, { 3 } },
+    { SAMPLER_THREAD, SYS_write, { 3 } },
+    { SAMPLER_THREAD, SYS_close, { 3 } },
+    { SAMPLER_THREAD, SYS_lseek, { 3 } },
+    { SAMPLER_THREAD, SYS_rename, { 0 } },
+    { SAMPLER_THREAD, SYS_renameat, { AT_FDCWD, 0, AT_FDCWD, 0 } },
+    { SAMPLER_THREAD, SYS_unlink, { 0 } },
+    { SAMPLER_THREAD, SYS_readlink, { 0 } },
+    { SAMPLER_THREAD, SYS_getcwd, { 0 } },
+    { SAMPLER_THREAD, SYS_getppid, { 0 } },
+    { SAMPLER_THREAD, SYS_mprotect, { 0, 4096, PROT_READ } },
+    { SAMPLER_THREAD, SYS_madvise, { 0, 4096, MADV_DONTNEED } },
+    { SAMPLER_THREAD, SYS_brk, { 0 } },
+    { SAMPLER_THREAD, SYS_clock_gettime, { CLOCK_THREAD_CPUTIME_ID } },
+    { SAMPLER_THREAD, SYS_clock_nanosleep, { CLOCK_MONOTONIC } },
+    { SAMPLER_THREAD, SYS_nanosleep, { 0 } },
+    { SAMPLER_THREAD, SYS_rt_sigprocmask, { SIG_SETMASK } },
+    { SAMPLER_THREAD, SYS_exit_group, { 0 } },
+    /* process_vm_readv failing with an errno is fine (memcpy under the
+     * block's lock instead); killing is not */
+    { SAMPLER_THREAD, SYS_process_vm_readv, { 0, 0, 1, 0, 1, 0 } },
+};
+
+/* Whether the filter would kill or trap one of the profiler's calls made
+ * where it applies. */
+static const char *fatal_call(const struct sock_fprog *prog, int sampler_filtered)
+{
+    for (size_t i = 0; i < sizeof profiler_calls / sizeof profiler_calls[0]; i++) {
+        const struct profiler_call *c = &profiler_calls[i];
+        if (c->where == SAMPLER_THREAD && !sampler_filtered)
+            continue;
+        struct seccomp_data d;
+        memset(&d, 0, sizeof d);
+        d.nr = c->nr;
+        d.arch = seccomp_native_arch();
+        for (int j = 0; j < 6; j++)
+            d.args[j] = (uint64_t)c->args[j];
+        if (!prog || seccomp_action_fatal(seccomp_filter_run(prog, &d)))
+            return c->where == ANY_THREAD ? "the allocation path" : "the sampler";
+    }
+    return NULL;
+}
+
+void profiler_seccomp(const void *prog, int all_threads)
+{
+    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE) || profiler.sandboxed)
+        return;
+    struct guard g = guard_enter();
+    /* A filter on this thread alone still reaches the sampler's work when
+     * there is no sampler thread (reports are then written here). */
+    const char *where = fatal_call(prog, all_threads || !sampler_running());
+    if (where) {
+        if (!retain_config.quiet)
+            log_error("the program installs a seccomp filter that forbids calls of %s: "
+                      "profiling stops here, no further reports", where);
+        sampler_park();
+        profiler.sandboxed = 1;
+        __atomic_store_n(&profiler.finished, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&profiler.ready, 0, __ATOMIC_RELEASE);
+    }
+    guard_leave(g);
 }
 
 __attribute__((destructor)) static void profiler_stop(void)

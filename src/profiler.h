@@ -1,4 +1,6 @@
-/* profiler.h: process-wide state and lifecycle: start-up, fork, exit. */
+/* profiler.h: the composition root: process-wide state and the lifecycle
+ * (start-up, fork, exit, sandbox).  Only the entry points (interpose.c,
+ * api.c) include it; lower layers receive what they need at init. */
 #ifndef RETAIN_PROFILER_H
 #define RETAIN_PROFILER_H
 
@@ -7,7 +9,8 @@
 
 struct profiler {
     int ready;                  /* set once start-up finished: wrappers track */
-    int finished;               /* final report written */
+    int finished;               /* final report done or given up (atomic) */
+    int sandboxed;              /* a seccomp filter: no more system calls of ours */
     int forked;                 /* this process is a fork child of a profiled one */
     pid_t pid;
     uint64_t start_ns;
@@ -16,13 +19,15 @@ struct profiler {
 
 extern struct profiler profiler;
 
-static inline uint32_t profiler_now_ms(uint64_t now_ns)
-{
-    return (uint32_t)((now_ns - profiler.start_ns) / 1000000u);
-}
-
-/* Writes the final report once (exit, _exit).  Skips a vfork child, which
- * shares its parent's memory. */
+/* Writes the final report once (exit, _exit, quick_exit).  Skips a vfork
+ * child, which shares its parent's memory. */
 void profiler_finish(void);
+
+/* A seccomp filter is about to be installed (prctl, seccomp(2)): prog is
+ * its BPF program (NULL for strict mode), all_threads says whether it
+ * applies to every thread (SECCOMP_FILTER_FLAG_TSYNC) or to the caller and
+ * its future threads.  If the filter would kill or trap any call the
+ * profiler makes, profiling stops here, cleanly (one line). */
+void profiler_seccomp(const void *prog, int all_threads);
 
 #endif

@@ -52,12 +52,15 @@ size_t bootstrap_size(const void *p)
 
 static void exit_by_syscall(int status)
 {
-    syscall(SYS_exit_group, status);
-    for (;;)
-        ;
+    /* Not syscall(): libretain exports a wrapper of that. */
+    for (;;) {
+#ifdef __x86_64__
+        __asm__ volatile("syscall" : : "a"(SYS_exit_group), "D"(status) : "rcx", "r11", "memory");
+#else
+        __builtin_trap();
+#endif
+    }
 }
-
-#define NEXT(name) dlsym(RTLD_NEXT, name)
 
 int real_alloc_resolve(void)
 {
@@ -67,22 +70,14 @@ int real_alloc_resolve(void)
         return 0;
     resolving = 1;
     struct real_alloc r;
-    r.malloc = NEXT("malloc");
-    r.calloc = NEXT("calloc");
-    r.realloc = NEXT("realloc");
-    r.free = NEXT("free");
-    r.posix_memalign = NEXT("posix_memalign");
-    r.aligned_alloc = NEXT("aligned_alloc");
-    r.memalign = NEXT("memalign");
-    r.valloc = NEXT("valloc");
-    r.pvalloc = NEXT("pvalloc");
-    r.malloc_usable_size = NEXT("malloc_usable_size");
-    r.exit_now = NEXT("_exit");
-    r.Exit_now = NEXT("_Exit");
-    if (!r.exit_now)
-        r.exit_now = exit_by_syscall;
-    if (!r.Exit_now)
-        r.Exit_now = r.exit_now;
+#define RESOLVE_next(name, ret, params) r.name = (ret (*) params)dlsym(RTLD_NEXT, #name);
+#define RESOLVE_own(name, ret, params)
+#define RESOLVE(name, ret, params, how) RESOLVE_##how(name, ret, params)
+    RETAIN_HOOKS(RESOLVE)
+    if (!r._exit)
+        r._exit = exit_by_syscall;
+    if (!r._Exit)
+        r._Exit = r._exit;
     /* Another thread may have raced us here; both computed the same values. */
     real = r;
     resolving = 0;

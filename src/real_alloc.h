@@ -1,24 +1,18 @@
-/* real_alloc.h: the allocator libretain forwards to (whatever malloc the
- * process would have used without the preload), and a small static arena
+/* real_alloc.h: the functions libretain forwards to (whatever malloc, _exit,
+ * dlopen... the process would have used without the preload), and a small static arena
  * that serves allocations made while dlsym() is looking that allocator up. */
 #ifndef RETAIN_REAL_ALLOC_H
 #define RETAIN_REAL_ALLOC_H
 
 #include <stddef.h>
+#include "hooks.h"
 
+/* One pointer per forwarded hook of hooks.h, named after it. */
+#define REAL_FIELD_next(name, ret, params) ret (*name) params;
+#define REAL_FIELD_own(name, ret, params)
+#define REAL_FIELD(name, ret, params, how) REAL_FIELD_##how(name, ret, params)
 struct real_alloc {
-    void *(*malloc)(size_t);
-    void *(*calloc)(size_t, size_t);
-    void *(*realloc)(void *, size_t);
-    void (*free)(void *);
-    int (*posix_memalign)(void **, size_t, size_t);
-    void *(*aligned_alloc)(size_t, size_t);
-    void *(*memalign)(size_t, size_t);
-    void *(*valloc)(size_t);
-    void *(*pvalloc)(size_t);
-    size_t (*malloc_usable_size)(void *);
-    void (*exit_now)(int);   /* _exit */
-    void (*Exit_now)(int);   /* _Exit */
+    RETAIN_HOOKS(REAL_FIELD)
 };
 
 extern struct real_alloc real;

@@ -271,11 +271,3 @@ int report_write(enum report_reason reason)
     errno = saved_errno;
     return rc;
 }
-
-/* retain.h: a report on demand, from the calling thread. */
-__attribute__((visibility("default"))) int retain_report_now_impl(void)
-{
-    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
-        return -1;
-    return report_write(REPORT_SIGNAL);
-}

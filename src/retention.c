@@ -11,8 +11,6 @@
 #include "clock.h"
 #include "config.h"
 #include "probe.h"
-#include "profiler.h"
-#include "sampler.h"
 #include "site_table.h"
 #include "spinlock.h"
 #include "thread_state.h"
@@ -77,8 +75,11 @@ static int npast;
 static struct sampler_stats stats;
 static struct mapped_ranges ranges;     /* sampler thread (or exit) only */
 static struct sample sample_buf;
+static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soon */
 
-static uint32_t now_ms(void) { return profiler_now_ms(clock_now_ns()); }
+void retention_init(void (*wake)(void)) { wake_sampler = wake; }
+
+static uint32_t now_ms(void) { return clock_since_start_ms(clock_now_ns()); }
 
 /* ---- program threads ---------------------------------------------------- */
 
@@ -127,8 +128,8 @@ struct watch *retention_watch(const struct block *b)
     pthread_mutex_unlock(&registry_lock);
     /* A growing table is worth a look now: it may drain before the next
      * periodic pass. */
-    if (growth || (s && s->replaced_by_larger))
-        sampler_poke();
+    if ((growth || (s && s->replaced_by_larger)) && wake_sampler)
+        wake_sampler();
     return w;
 }
 
@@ -514,15 +515,4 @@ void retention_after_fork_child(void)
     /* The sampler may have been copying a block at the fork; it is gone. */
     for (struct watch *w = watched; w; w = w->next)
         spin_reset(&w->lock);
-}
-
-/* retain.h entry point. */
-__attribute__((visibility("default"))) void retain_annotate_occupancy_impl(const void *block, size_t used,
-                                                                          size_t capacity)
-{
-    if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
-        return;
-    retain_guard++;
-    retention_annotate(block, used, capacity);
-    retain_guard--;
 }

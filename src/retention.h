@@ -33,6 +33,9 @@ struct finding {
     char advice[768];
 };
 
+/* Start-up: wake is called when a pass is worth doing soon (a table grows). */
+void retention_init(void (*wake)(void));
+
 /* Allocation path: a new large block.  Returns its watch or NULL. */
 struct watch *retention_watch(const struct block *b);
 /* Allocation path: the block is about to be freed (or realloc'd); waits if

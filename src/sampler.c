@@ -1,30 +1,46 @@
 #include "sampler.h"
 #include "clock.h"
 #include "config.h"
+#include "fds.h"
+#include "guard.h"
 #include "log.h"
-#include "profiler.h"
 #include "report.h"
 #include "retention.h"
-#include "thread_state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static sem_t wake;
-static pthread_t thread;
-static int running;
-static volatile sig_atomic_t report_requested;
-static int stopping;
+/* Requests to the thread, as bits. */
+enum { REQ_NOW = 1, REQ_FINAL = 2, REQ_PARK = 4 };
+
+/* How often the thread checks that it is not the last one left. */
+#define ALONE_CHECK_MS 100
+
+static struct {
+    pthread_t thread;
+    int running;                /* thread made and not parked */
+    sem_t wake;                 /* posted for any request, signal or poke */
+    sem_t now_done, final_done, parked;
+    pthread_mutex_t now_lock;   /* one retain_report_now() at a time */
+    int now_rc;
+    unsigned requests;          /* REQ_* bits, atomic */
+    volatile sig_atomic_t signal_requested;
+    sigset_t program_mask;      /* the mask of the thread that made us */
+    int stat_fd;                /* /proc/self/stat, kept open high; -1 if none */
+} S = { .now_lock = PTHREAD_MUTEX_INITIALIZER, .stat_fd = -1 };
 
 static void on_report_signal(int sig)
 {
     int saved = errno;
-    report_requested = 1;
-    sem_post(&wake);                    /* async-signal-safe */
+    S.signal_requested = 1;
+    sem_post(&S.wake);                  /* async-signal-safe */
     errno = saved;
 }
 
@@ -53,93 +69,245 @@ static void install_signal(void)
     sigaction(sig, &sa, NULL);
 }
 
+/* ---- the last thread standing ------------------------------------------ */
+
+/* Field 3 (state) and field 20 (num_threads) of /proc/self/stat.  The
+ * count includes a thread-group leader that has ended but stays a zombie
+ * until the whole group ends (main() left through pthread_exit). */
+static int read_stat(char *state, long *nthreads)
+{
+    char buf[1024];
+    if (S.stat_fd < 0)
+        return -1;
+    ssize_t n = pread(S.stat_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');        /* the name may hold spaces and ')' */
+    if (!p || p[1] != ' ')
+        return -1;
+    *state = p[2];
+    p += 2;
+    for (int field = 3; field < 20; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return -1;
+        p++;
+    }
+    *nthreads = strtol(p, NULL, 10);
+    return 0;
+}
+
+static int only_thread_left(void)
+{
+    char state;
+    long n;
+    if (read_stat(&state, &n) < 0) {
+        /* The program closed our descriptor (closefrom): open it again. */
+        S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
+        if (read_stat(&state, &n) < 0)
+            return 0;
+    }
+    return n == 1 || (n == 2 && state == 'Z');
+}
+
+/* glibc ends the process with exit(0) when its last thread ends; the
+ * sampler does the same on the program's behalf.  Signals that arrived
+ * while no thread could take them are delivered first, as the program's
+ * own threads would have taken them. */
+static void end_process_as_last_thread(void)
+{
+    pthread_sigmask(SIG_SETMASK, &S.program_mask, NULL);
+    exit(0);
+}
+
+/* ---- the thread ---------------------------------------------------------- */
+
+static void deadline_after(struct timespec *t, uint64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += (time_t)(ms / 1000);
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+static void park(void)
+{
+    __atomic_store_n(&S.running, 0, __ATOMIC_RELEASE);
+    sem_post(&S.parked);
+    for (;;)
+        pause();                        /* every signal is blocked here */
+}
+
 static void *sampler_main(void *arg)
 {
-    retain_guard = 1;
+    guard_enter();                      /* for the life of the thread */
     uint64_t next_periodic = 0;
     if (retain_config.report_interval_s)
         next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
-    while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+    for (;;) {
         uint64_t wait_ms = retention_next_wait_ms();
+        if (wait_ms > ALONE_CHECK_MS)
+            wait_ms = ALONE_CHECK_MS;
         struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        deadline_after(&until, wait_ms);
+        sem_clockwait(&S.wake, CLOCK_MONOTONIC, &until);
+
+        unsigned req = __atomic_exchange_n(&S.requests, 0, __ATOMIC_ACQ_REL);
+        if (req & REQ_PARK)
+            park();
+        if (req & REQ_NOW) {
+            S.now_rc = report_write(REPORT_SIGNAL);
+            sem_post(&S.now_done);
         }
-        sem_clockwait(&wake, CLOCK_MONOTONIC, &until);
-        if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
-            break;
+        if (req & REQ_FINAL) {
+            report_write(REPORT_EXIT);
+            sem_post(&S.final_done);
+            park();
+        }
         retention_sample_pass();
-        if (report_requested) {
-            report_requested = 0;
+        if (S.signal_requested) {
+            S.signal_requested = 0;
             report_write(REPORT_SIGNAL);
         }
         if (next_periodic && clock_now_ns() >= next_periodic) {
             report_write(REPORT_PERIODIC);
             next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
         }
+        if (only_thread_left())
+            end_process_as_last_thread();
     }
-    return NULL;
+    return arg;
 }
 
 static void spawn(void)
 {
     /* The thread must never run the program's signal handlers. */
-    sigset_t all, old;
+    sigset_t all;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_sigmask(SIG_SETMASK, &all, &S.program_mask);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     /* Reports run libdw here, which recurses over DWARF trees; untouched
-     * stack pages cost nothing. */
+     * stack pages cost nothing, and this stack is reserved now, so a report
+     * never needs to grow one later. */
     pthread_attr_setstacksize(&attr, 1024 * 1024);
-    if (pthread_create(&thread, &attr, sampler_main, NULL) == 0) {
-        running = 1;
-        pthread_setname_np(thread, "retain-sampler");
+    if (pthread_create(&S.thread, &attr, sampler_main, NULL) == 0) {
+        S.running = 1;
+        pthread_setname_np(S.thread, "retain-sampler");
     } else {
         log_error("could not start the sampler thread; reports on signal are off");
     }
     pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &S.program_mask, NULL);
+}
+
+static void init_state(void)
+{
+    sem_init(&S.wake, 0, 0);
+    sem_init(&S.now_done, 0, 0);
+    sem_init(&S.final_done, 0, 0);
+    sem_init(&S.parked, 0, 0);
+    S.requests = 0;
+    S.signal_requested = 0;
+    S.running = 0;
 }
 
 void sampler_start(void)
 {
-    sem_init(&wake, 0, 0);
+    init_state();
+    S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
     spawn();
-    if (running)
+    if (S.running)
         install_signal();
+}
+
+int sampler_is_self(void)
+{
+    return __atomic_load_n(&S.running, __ATOMIC_ACQUIRE) && pthread_equal(pthread_self(), S.thread);
+}
+
+int sampler_running(void) { return __atomic_load_n(&S.running, __ATOMIC_ACQUIRE); }
+
+static void request(unsigned bit)
+{
+    __atomic_or_fetch(&S.requests, bit, __ATOMIC_ACQ_REL);
+    sem_post(&S.wake);
+}
+
+static int wait_until(sem_t *s, const struct timespec *until)
+{
+    for (;;) {
+        int rc = until ? sem_clockwait(s, CLOCK_MONOTONIC, until) : sem_wait(s);
+        if (rc == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+int sampler_report(enum report_reason reason)
+{
+    if (!sampler_running() || sampler_is_self())
+        return SAMPLER_UNAVAILABLE;
+    pthread_mutex_lock(&S.now_lock);
+    request(REQ_NOW);
+    int rc;
+    for (;;) {
+        /* The thread may park (final report, sandbox) before it serves us. */
+        struct timespec until;
+        deadline_after(&until, ALONE_CHECK_MS);
+        if (wait_until(&S.now_done, &until) == 0) {
+            rc = S.now_rc;
+            break;
+        }
+        if (!sampler_running()) {
+            rc = -1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&S.now_lock);
+    return rc;
+}
+
+int sampler_finish(unsigned timeout_ms)
+{
+    if (!sampler_running() || sampler_is_self())
+        return SAMPLER_UNAVAILABLE;
+    struct timespec until;
+    deadline_after(&until, timeout_ms);
+    request(REQ_FINAL);
+    return wait_until(&S.final_done, &until);
+}
+
+void sampler_park(void)
+{
+    if (!sampler_running() || sampler_is_self())
+        return;
+    struct timespec until;
+    deadline_after(&until, 2000);
+    request(REQ_PARK);
+    wait_until(&S.parked, &until);
 }
 
 void sampler_poke(void)
 {
-    if (running)
-        sem_post(&wake);
-}
-
-void sampler_stop(void)
-{
-    if (!running)
-        return;
-    __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
-    sem_post(&wake);
-    /* Wait for the thread unless the caller is that thread, so that the exit
-     * report never runs beside a periodic one.  The thread's waits are short. */
-    if (!pthread_equal(pthread_self(), thread))
-        pthread_join(thread, NULL);
-    running = 0;
+    if (__atomic_load_n(&S.running, __ATOMIC_RELAXED))
+        sem_post(&S.wake);
 }
 
 void sampler_after_fork_child(void)
 {
-    /* Threads do not survive fork: start a new sampler for the child. */
-    running = 0;
-    stopping = 0;
-    report_requested = 0;
-    sem_destroy(&wake);
-    sem_init(&wake, 0, 0);
+    /* Threads do not survive fork: start a new sampler for the child.  The
+     * descriptor names the parent's /proc entry: this process has its own. */
+    pthread_mutex_init(&S.now_lock, NULL);
+    sem_destroy(&S.wake);
+    init_state();
+    if (S.stat_fd >= 0)
+        close(S.stat_fd);
+    S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
     spawn();
 }

@@ -1,13 +1,46 @@
-/* sampler.h: libretain's background thread.  It writes the reports asked for
- * by RETAIN_SIGNAL (the handler only wakes it) and by RETAIN_REPORT_INTERVAL,
- * and samples the occupancy of watched blocks every RETAIN_INTERVAL ms. */
+/* sampler.h: libretain's background thread.
+ *
+ * It measures watched blocks (retention passes under the CPU budget) and
+ * writes every report: on RETAIN_SIGNAL (the handler only wakes it), every
+ * RETAIN_REPORT_INTERVAL, on retain_report_now(), and the final one at
+ * exit.  Reports run here, on a stack reserved when the thread was made,
+ * not on whichever thread asked: that thread may be in a signal handler
+ * that interrupted malloc, or out of address space to grow its stack
+ * (RLIMIT_AS), and every structure the sampler alone touches (watch
+ * recycling, the mapped-ranges cache) stays single-threaded.
+ *
+ * The thread never keeps the process alive: when every other thread has
+ * ended (main returned through pthread_exit, a fork child's only thread
+ * returned), it ends the process as glibc would have, with exit(0). */
 #ifndef RETAIN_SAMPLER_H
 #define RETAIN_SAMPLER_H
 
+#include "report.h"
+
 void sampler_start(void);
-void sampler_stop(void);
-void sampler_after_fork_child(void);
+/* 1 on the sampler thread itself. */
+int sampler_is_self(void);
+/* 1 while the thread runs and takes requests. */
+int sampler_running(void);
+
+/* Writes a report on the sampler thread and waits for it.  Returns the
+ * report's result, or SAMPLER_UNAVAILABLE when there is no thread to run it
+ * (the caller may then write it itself). */
+#define SAMPLER_UNAVAILABLE (-100)
+int sampler_report(enum report_reason reason);
+
+/* The final report: written on the sampler thread, which then stops for
+ * good.  Waits at most timeout_ms.  Returns 0 when written, -1 on timeout,
+ * SAMPLER_UNAVAILABLE when there is no thread.  Async-signal-safe in the
+ * sense that matters here: it only posts and waits on semaphores. */
+int sampler_finish(unsigned timeout_ms);
+
+/* The thread stops making system calls for good (a seccomp filter is about
+ * to be installed); waits until it has parked.  No further reports. */
+void sampler_park(void);
+
 /* Ask for an occupancy pass soon (a new large block, a growth event). */
 void sampler_poke(void);
+void sampler_after_fork_child(void);
 
 #endif

@@ -682,3 +682,7 @@ char *short_function_name(const char *name, char *out, size_t cap)
     out[n] = 0;
     return out;
 }
+
+void modules_lock(void) { pthread_mutex_lock(&unloaded_lock); }
+void modules_unlock(void) { pthread_mutex_unlock(&unloaded_lock); }
+void modules_after_fork_child(void) { pthread_mutex_init(&unloaded_lock, NULL); }

@@ -44,5 +44,9 @@ struct module_info {
 int modules_collect(struct module_info *out, int max);
 /* dlclose: remember the object behind handle before it may be unmapped. */
 void modules_note_unload(void *handle);
+/* Fork (lifecycle.h). */
+void modules_lock(void);
+void modules_unlock(void);
+void modules_after_fork_child(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 static uintptr_t self_lo, self_hi;   /* libretain's executable segment */
+__thread int unwind_active;
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -30,6 +31,8 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 void unwind_init(void)
 {
     dl_iterate_phdr(find_self, (void *)(uintptr_t)unwind_init);
+    uintptr_t ips[4];
+    unwind_capture(ips, 4);
 }
 
 int unwind_capture(uintptr_t *ips, int depth)
@@ -37,7 +40,9 @@ int unwind_capture(uintptr_t *ips, int depth)
     /* A few extra slots for our own frames (the wrapper and this function). */
     void *raw[RETAIN_MAX_DEPTH + 8];
     int want = depth + 8;
+    unwind_active = 1;
     int n = unw_backtrace(raw, want);
+    unwind_active = 0;
     int skip = 0;
     while (skip < n && (uintptr_t)raw[skip] >= self_lo && (uintptr_t)raw[skip] < self_hi)
         skip++;

@@ -1,0 +1,3 @@
+#include "clock.h"
+
+uint64_t clock_start_ns;

@@ -1,0 +1,45 @@
+/* hooks.h: the one list of functions libretain exports in place of the C
+ * library's (heaptrack's HOOK(), memray's MEMRAY_HOOKED_FUNCTIONS).
+ *
+ * HOOK(name, return type, parameters, how):
+ *   next  forwarded: the wrapper calls the next definition (real.name,
+ *         looked up with dlsym(RTLD_NEXT)) and records what happened;
+ *   own   implemented here on top of the others (needs no lookup).
+ * The list generates `struct real_alloc` and its lookup; the build checks
+ * it against exports.map (tools/check-exports.sh), so the four places that
+ * once named these functions cannot drift. */
+#ifndef RETAIN_HOOKS_H
+#define RETAIN_HOOKS_H
+
+#include <stddef.h>
+
+#define RETAIN_HOOKS(HOOK)                                              \
+    /* the malloc family (DESIGN §6) */                                 \
+    HOOK(malloc, void *, (size_t), next)                                \
+    HOOK(calloc, void *, (size_t, size_t), next)                        \
+    HOOK(realloc, void *, (void *, size_t), next)                       \
+    HOOK(reallocarray, void *, (void *, size_t, size_t), own)           \
+    HOOK(free, void, (void *), next)                                    \
+    HOOK(posix_memalign, int, (void **, size_t, size_t), next)          \
+    HOOK(aligned_alloc, void *, (size_t, size_t), next)                 \
+    HOOK(memalign, void *, (size_t, size_t), next)                      \
+    HOOK(valloc, void *, (size_t), next)                                \
+    HOOK(pvalloc, void *, (size_t), next)                               \
+    HOOK(malloc_usable_size, size_t, (void *), next)                    \
+    /* ways out that skip destructors: the final report still runs */   \
+    HOOK(_exit, void, (int), next)                                      \
+    HOOK(_Exit, void, (int), next)                                      \
+    /* the dynamic loader: sites of unloaded modules still resolve */  \
+    HOOK(dlclose, int, (void *), next)                                  \
+    /* libunwind's validation pipe is placed out of the program's way */ \
+    HOOK(pipe2, int, (int *, int), next)                                \
+    /* a seccomp filter being installed: stop making system calls */    \
+    HOOK(prctl, int, (int, ...), next) \
+    HOOK(syscall, long, (long, ...), next)
+
+/* The public API of include/retain.h (weak references resolve to these). */
+#define RETAIN_API(API)                                                 \
+    API(retain_annotate_occupancy_impl)                                 \
+    API(retain_report_now_impl)
+
+#endif
