@@ -1,10 +1,13 @@
 /* hooks.h: the one list of functions libretain exports in place of the C
  * library's (heaptrack's HOOK(), memray's MEMRAY_HOOKED_FUNCTIONS).
  *
- * HOOK(name, return type, parameters, how):
- *   next  forwarded: the wrapper calls the next definition (real.name,
- *         looked up with dlsym(RTLD_NEXT)) and records what happened;
- *   own   implemented here on top of the others (needs no lookup).
+ * HOOK(name, return type, parameters, how, family):
+ *   how     next  forwarded: the wrapper calls the next definition
+ *                 (real.name, looked up with dlsym(RTLD_NEXT));
+ *           own   implemented here on top of the others (needs no lookup);
+ *   family  heap  the malloc family: libraries that bypass the wrappers
+ *                 (RTLD_DEEPBIND) are bound back to them (rebind.c);
+ *           proc  the rest.
  * The list generates `struct real_alloc` and its lookup; the build checks
  * it against exports.map (tools/check-exports.sh), so the four places that
  * once named these functions cannot drift. */
@@ -15,27 +18,27 @@
 
 #define RETAIN_HOOKS(HOOK)                                              \
     /* the malloc family (DESIGN §6) */                                 \
-    HOOK(malloc, void *, (size_t), next)                                \
-    HOOK(calloc, void *, (size_t, size_t), next)                        \
-    HOOK(realloc, void *, (void *, size_t), next)                       \
-    HOOK(reallocarray, void *, (void *, size_t, size_t), own)           \
-    HOOK(free, void, (void *), next)                                    \
-    HOOK(posix_memalign, int, (void **, size_t, size_t), next)          \
-    HOOK(aligned_alloc, void *, (size_t, size_t), next)                 \
-    HOOK(memalign, void *, (size_t, size_t), next)                      \
-    HOOK(valloc, void *, (size_t), next)                                \
-    HOOK(pvalloc, void *, (size_t), next)                               \
-    HOOK(malloc_usable_size, size_t, (void *), next)                    \
+    HOOK(malloc, void *, (size_t), next, heap)                                \
+    HOOK(calloc, void *, (size_t, size_t), next, heap)                        \
+    HOOK(realloc, void *, (void *, size_t), next, heap)                       \
+    HOOK(reallocarray, void *, (void *, size_t, size_t), own, heap)           \
+    HOOK(free, void, (void *), next, heap)                                    \
+    HOOK(posix_memalign, int, (void **, size_t, size_t), next, heap)          \
+    HOOK(aligned_alloc, void *, (size_t, size_t), next, heap)                 \
+    HOOK(memalign, void *, (size_t, size_t), next, heap)                      \
+    HOOK(valloc, void *, (size_t), next, heap)                                \
+    HOOK(pvalloc, void *, (size_t), next, heap)                               \
+    HOOK(malloc_usable_size, size_t, (void *), next, heap)                    \
     /* ways out that skip destructors: the final report still runs */   \
-    HOOK(_exit, void, (int), next)                                      \
-    HOOK(_Exit, void, (int), next)                                      \
+    HOOK(_exit, void, (int), next, proc)                                      \
+    HOOK(_Exit, void, (int), next, proc)                                      \
     /* the dynamic loader: sites of unloaded modules still resolve */  \
-    HOOK(dlclose, int, (void *), next)                                  \
+    HOOK(dlclose, int, (void *), next, proc)                                  \
     /* libunwind's validation pipe is placed out of the program's way */ \
-    HOOK(pipe2, int, (int *, int), next)                                \
+    HOOK(pipe2, int, (int *, int), next, proc)                                \
     /* a seccomp filter being installed: stop making system calls */    \
-    HOOK(prctl, int, (int, ...), next) \
-    HOOK(syscall, long, (long, ...), next)
+    HOOK(prctl, int, (int, ...), next, proc) \
+    HOOK(syscall, long, (long, ...), next, proc)
 
 /* The public API of include/retain.h (weak references resolve to these). */
 #define RETAIN_API(API)                                                 \

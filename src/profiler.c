@@ -15,6 +15,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "real_alloc.h"
+#include "rebind.h"
 #include "referents.h"
 #include "report.h"
 #include "seccomp_filter.h"
@@ -138,12 +139,13 @@ __attribute__((constructor)) static void profiler_start(void)
         if (modules[i].init)
             modules[i].init();
     unwind_init();
+    rebind_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     /* quick_exit skips destructors and leaves through libc's internal _exit;
      * registered first, this handler runs after the program's own. */
     at_quick_exit(profiler_finish);
     __atomic_store_n(&profiler.ready, 1, __ATOMIC_RELEASE);
-    sampler_start();
+    sampler_start(rebind_check);
     guard_leave(g);
 }
 

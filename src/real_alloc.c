@@ -72,7 +72,7 @@ int real_alloc_resolve(void)
     struct real_alloc r;
 #define RESOLVE_next(name, ret, params) r.name = (ret (*) params)dlsym(RTLD_NEXT, #name);
 #define RESOLVE_own(name, ret, params)
-#define RESOLVE(name, ret, params, how) RESOLVE_##how(name, ret, params)
+#define RESOLVE(name, ret, params, how, family) RESOLVE_##how(name, ret, params)
     RETAIN_HOOKS(RESOLVE)
     if (!r._exit)
         r._exit = exit_by_syscall;

@@ -10,7 +10,7 @@
 /* One pointer per forwarded hook of hooks.h, named after it. */
 #define REAL_FIELD_next(name, ret, params) ret (*name) params;
 #define REAL_FIELD_own(name, ret, params)
-#define REAL_FIELD(name, ret, params, how) REAL_FIELD_##how(name, ret, params)
+#define REAL_FIELD(name, ret, params, how, family) REAL_FIELD_##how(name, ret, params)
 struct real_alloc {
     RETAIN_HOOKS(REAL_FIELD)
 };

@@ -34,6 +34,7 @@ static struct {
     volatile sig_atomic_t signal_requested;
     sigset_t program_mask;      /* the mask of the thread that made us */
     int stat_fd;                /* /proc/self/stat, kept open high; -1 if none */
+    void (*each_wake)(void);
 } S = { .now_lock = PTHREAD_MUTEX_INITIALIZER, .stat_fd = -1 };
 
 static void on_report_signal(int sig)
@@ -168,6 +169,8 @@ static void *sampler_main(void *arg)
             sem_post(&S.final_done);
             park();
         }
+        if (S.each_wake)
+            S.each_wake();
         retention_sample_pass();
         if (S.signal_requested) {
             S.signal_requested = 0;
@@ -216,8 +219,9 @@ static void init_state(void)
     S.running = 0;
 }
 
-void sampler_start(void)
+void sampler_start(void (*each_wake)(void))
 {
+    S.each_wake = each_wake;
     init_state();
     S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
     spawn();

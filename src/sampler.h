@@ -17,7 +17,9 @@
 
 #include "report.h"
 
-void sampler_start(void);
+/* each_wake: housekeeping the composition root wants done on the thread at
+ * every wake-up (outside any lock). */
+void sampler_start(void (*each_wake)(void));
 /* 1 on the sampler thread itself. */
 int sampler_is_self(void);
 /* 1 while the thread runs and takes requests. */

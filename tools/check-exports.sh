@@ -5,7 +5,7 @@
 set -e
 cd "$(dirname "$0")/.."
 CC=${1:-cc}
-listed=$(printf '#include "hooks.h"\n#define H(n, r, p, how) EXPORT n\n#define A(n) EXPORT n\nRETAIN_HOOKS(H) RETAIN_API(A)\n' |
+listed=$(printf '#include "hooks.h"\n#define H(n, r, p, how, family) EXPORT n\n#define A(n) EXPORT n\nRETAIN_HOOKS(H) RETAIN_API(A)\n' |
          $CC -E -P -Isrc -x c - | tr ' ' '\n' | sed -n '/^EXPORT$/{n;p}' | sort)
 mapped=$(sed -n '/global:/,/local:/p' src/exports.map | sed 's#/\*.*\*/##' | tr ' ;' '\n\n' |
          grep -E '^[A-Za-z_][A-Za-z0-9_]*$' | grep -v -e '^global$' -e '^local$' | sort)
