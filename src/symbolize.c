@@ -1,6 +1,7 @@
 #include "symbolize.h"
 
 #include "config.h"
+#include "modules.h"
 
 #include <dlfcn.h>
 #include <dwarf.h>
@@ -84,12 +85,6 @@ static const Dwfl_Callbacks callbacks = {
     .find_debuginfo = find_debuginfo_locally,
     .debuginfo_path = &debuginfo_path,
 };
-
-/* Objects unloaded by dlclose, so that sites inside them still resolve. */
-#define UNLOADED_MAX 256
-static pthread_mutex_t unloaded_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct module_info unloaded[UNLOADED_MAX];
-static int nunloaded;
 
 struct symbolizer *symbolizer_new(void)
 {
@@ -314,82 +309,6 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
     return out;
 }
 
-static void build_id_of(struct dl_phdr_info *info, char *hex);
-
-/* A build-id as lower-case hex; out holds 2n + 1 bytes. */
-static void build_id_hex(const unsigned char *id, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[id[i] >> 4];
-        out[2 * i + 1] = digits[id[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-/* The main program has no name in dl_iterate_phdr. */
-static void object_path(struct dl_phdr_info *info, char *out, size_t cap)
-{
-    const char *name = info->dlpi_name;
-    if (!name || !*name) {
-        ssize_t k = readlink("/proc/self/exe", out, cap - 1);
-        out[k > 0 ? k : 0] = 0;
-    } else {
-        snprintf(out, cap, "%s", name);
-    }
-}
-
-struct object_at {
-    uintptr_t pc;
-    int found;
-    uintptr_t base;
-    char path[512];
-    char build_id[65];
-};
-
-static int object_at_pc(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    struct object_at *o = arg;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type != PT_LOAD || o->pc < lo || o->pc >= lo + ph->p_memsz)
-            continue;
-        o->found = 1;
-        o->base = info->dlpi_addr;
-        object_path(info, o->path, sizeof o->path);
-        build_id_of(info, o->build_id);
-        return 1;
-    }
-    return 0;
-}
-
-/* Is the file at path still the object that was loaded?  A server whose
- * package was upgraded while it ran has new files under the old names; their
- * symbols would name the wrong functions.  Unnamed is better: frames keep
- * module and offset, and the report's build-ids find the right files. */
-static int same_file(const char *path, const char *build_id)
-{
-    if (!build_id[0])
-        return 1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    int same = 0;
-    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    const void *id;
-    ssize_t n = e ? dwelf_elf_gnu_build_id(e, &id) : -1;
-    if (n > 0 && n <= 32) {
-        char hex[65];
-        build_id_hex(id, (size_t)n, hex);
-        same = !strcmp(hex, build_id);
-    }
-    if (e)
-        elf_end(e);
-    close(fd);
-    return same;
-}
-
 static Dwfl_Module *module_of(struct symbolizer *sym, Dwarf_Addr pc)
 {
     if (!sym->dwfl)
@@ -397,10 +316,9 @@ static Dwfl_Module *module_of(struct symbolizer *sym, Dwarf_Addr pc)
     Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, pc);
     if (mod)
         return mod;
-    struct object_at o = { .pc = (uintptr_t)pc };
-    dl_iterate_phdr(object_at_pc, &o);
-    if (o.found) {
-        if (!o.path[0] || !same_file(o.path, o.build_id))
+    struct module_info o;
+    if (modules_object_at((uintptr_t)pc, &o)) {
+        if (!o.path[0] || !modules_file_is_object(o.path, o.build_id))
             return NULL;
         dwfl_report_begin_add(sym->dwfl);
         dwfl_report_elf(sym->dwfl, o.path, o.path, -1, o.base, false);
@@ -410,13 +328,13 @@ static Dwfl_Module *module_of(struct symbolizer *sym, Dwarf_Addr pc)
          * last, so that one whose range another object now occupies is
          * refused by libdwfl (overlap) rather than named after it. */
         sym->unloaded_reported = 1;
+        struct module_info *gone = malloc(MODULES_UNLOADED_MAX * sizeof *gone);
+        int n = gone ? modules_unloaded(gone, MODULES_UNLOADED_MAX) : 0;
         dwfl_report_begin_add(sym->dwfl);
-        pthread_mutex_lock(&unloaded_lock);
-        for (int i = 0; i < nunloaded; i++)
-            dwfl_report_elf(sym->dwfl, unloaded[i].path, unloaded[i].path, -1,
-                            unloaded[i].base, false);
-        pthread_mutex_unlock(&unloaded_lock);
+        for (int i = 0; i < n; i++)
+            dwfl_report_elf(sym->dwfl, gone[i].path, gone[i].path, -1, gone[i].base, false);
         dwfl_report_end(sym->dwfl, NULL, NULL);
+        free(gone);
     }
     return dwfl_addrmodule(sym->dwfl, pc);
 }
@@ -455,7 +373,7 @@ static int dwarf_possible(struct symbolizer *sym, Dwfl_Module *mod)
     if (!has && debug_file_allowed(mod) && (n = dwfl_module_build_id(mod, &id, &vaddr)) > 1 &&
         n <= 32) {
         char hex[65], file[128];
-        build_id_hex(id, (size_t)n, hex);
+        modules_build_id_hex(id, (size_t)n, hex);
         snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
         has = access(file, R_OK) == 0;
     }
@@ -534,106 +452,6 @@ int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
     return c->n;
 }
 
-/* ---- modules ------------------------------------------------------------ */
-
-struct collect {
-    struct module_info *out;
-    int max, n;
-};
-
-static void build_id_of(struct dl_phdr_info *info, char *hex)
-{
-    hex[0] = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
-        const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-        const unsigned char *end = p + ph->p_memsz;
-        while (p + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-            const unsigned char *name = p + sizeof *nh;
-            const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-                desc + nh->n_descsz <= end && nh->n_descsz <= 32) {
-                build_id_hex(desc, nh->n_descsz, hex);
-                return;
-            }
-            p = desc + ((nh->n_descsz + 3) & ~3u);
-        }
-    }
-}
-
-static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    struct collect *c = arg;
-    if (c->n < c->max) {
-        struct module_info *m = &c->out[c->n];
-        object_path(info, m->path, sizeof m->path);
-        if (!m->path[0])
-            return 0;                   /* the vDSO without a name */
-        m->base = info->dlpi_addr;
-        build_id_of(info, m->build_id);
-    }
-    c->n++;
-    return 0;
-}
-
-int modules_collect(struct module_info *out, int max)
-{
-    struct collect c = { out, max, 0 };
-    dl_iterate_phdr(collect_one, &c);
-    int n = c.n < max ? c.n : max;
-    for (int i = 0; i < n; i++)
-        out[i].unloaded = 0;
-    pthread_mutex_lock(&unloaded_lock);
-    for (int i = 0; i < nunloaded && n < max; i++) {
-        int still = 0;
-        for (int j = 0; j < c.n && j < max && !still; j++)
-            still = out[j].base == unloaded[i].base && !strcmp(out[j].path, unloaded[i].path);
-        if (!still)
-            out[n++] = unloaded[i];
-    }
-    pthread_mutex_unlock(&unloaded_lock);
-    return n;
-}
-
-struct find_base {
-    uintptr_t base;
-    struct module_info *m;
-};
-
-static int build_id_by_base(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    struct find_base *f = arg;
-    if (info->dlpi_addr != f->base)
-        return 0;
-    build_id_of(info, f->m->build_id);
-    return 1;
-}
-
-void modules_note_unload(void *handle)
-{
-    struct link_map *lm = NULL;
-    if (!handle || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_name || !lm->l_name[0])
-        return;
-    pthread_mutex_lock(&unloaded_lock);
-    int known = 0;
-    for (int i = 0; i < nunloaded && !known; i++)
-        known = unloaded[i].base == lm->l_addr && !strcmp(unloaded[i].path, lm->l_name);
-    if (!known && nunloaded < UNLOADED_MAX) {
-        struct module_info *m = &unloaded[nunloaded];
-        memset(m, 0, sizeof *m);
-        snprintf(m->path, sizeof m->path, "%s", lm->l_name);
-        m->base = lm->l_addr;
-        m->unloaded = 1;
-        struct find_base f = { lm->l_addr, m };
-        dl_iterate_phdr(build_id_by_base, &f);
-        nunloaded++;
-    }
-    pthread_mutex_unlock(&unloaded_lock);
-}
-
 char *short_function_name(const char *name, char *out, size_t cap)
 {
     size_t n = 0;
@@ -683,6 +501,3 @@ char *short_function_name(const char *name, char *out, size_t cap)
     return out;
 }
 
-void modules_lock(void) { pthread_mutex_lock(&unloaded_lock); }
-void modules_unlock(void) { pthread_mutex_unlock(&unloaded_lock); }
-void modules_after_fork_child(void) { pthread_mutex_init(&unloaded_lock, NULL); }

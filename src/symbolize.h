@@ -33,20 +33,6 @@ int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
  * most cap bytes to out and returns out. */
 char *short_function_name(const char *name, char *out, size_t cap);
 
-struct module_info {
-    char path[512];
-    uintptr_t base;
-    char build_id[65];
-    int unloaded;               /* dlclose'd since; kept so old sites still resolve */
-};
-/* Fills up to max ELF objects, loaded ones first, then those unloaded by
- * dlclose; returns how many there are. */
-int modules_collect(struct module_info *out, int max);
-/* dlclose: remember the object behind handle before it may be unmapped. */
-void modules_note_unload(void *handle);
-/* Fork (lifecycle.h). */
-void modules_lock(void);
-void modules_unlock(void);
-void modules_after_fork_child(void);
+#include "modules.h"
 
 #endif

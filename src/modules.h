@@ -1,0 +1,37 @@
+/* modules.h: the ELF objects of the process and their build-ids, loaded
+ * and unloaded (dlclose), for symbolization and offline tools. */
+#ifndef RETAIN_MODULES_H
+#define RETAIN_MODULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct module_info {
+    char path[512];
+    uintptr_t base;
+    char build_id[65];
+    int unloaded;               /* dlclose'd since; kept so old sites still resolve */
+};
+/* Fills up to max ELF objects, loaded ones first, then those unloaded by
+ * dlclose; returns how many there are. */
+int modules_collect(struct module_info *out, int max);
+/* dlclose: remember the object behind handle before it may be unmapped. */
+void modules_note_unload(void *handle);
+/* Fork (lifecycle.h). */
+void modules_lock(void);
+void modules_unlock(void);
+void modules_after_fork_child(void);
+
+/* The loaded object whose segments hold pc; 0 if none. */
+int modules_object_at(uintptr_t pc, struct module_info *out);
+/* Is the file at path still the object with this build-id?  A server whose
+ * package was upgraded while it ran has new files under the old names, whose
+ * symbols would name the wrong functions. */
+int modules_file_is_object(const char *path, const char *build_id);
+/* The objects unloaded so far (up to max); returns how many. */
+#define MODULES_UNLOADED_MAX 256
+int modules_unloaded(struct module_info *out, int max);
+/* A build-id as lower-case hex; out holds 2n + 1 bytes. */
+void modules_build_id_hex(const unsigned char *id, size_t n, char *out);
+
+#endif
