@@ -35,16 +35,32 @@ static void stack_json(struct report *r, struct strbuf *sb, struct site *s, cons
     sb_puts(sb, "]");
 }
 
+/* Every variable of the config table, under its key, as the field holds it. */
 static void config_json(struct strbuf *sb)
 {
     const struct retain_config *c = &retain_config;
-    sb_puts(sb, "  \"config\": {\"output\": ");
-    sb_json_str(sb, c->output);
-    sb_printf(sb, ", \"signal\": %d, \"report_interval_s\": %u, \"min_size\": %zu, "
-                  "\"min_age_ms\": %u, \"drop\": %g, \"interval_ms\": %u, \"depth\": %u, "
-                  "\"sample_bytes\": %zu, \"debuginfo\": \"%s\"},\n",
-              c->signal, c->report_interval_s, c->min_size, c->min_age_ms, c->drop,
-              c->interval_ms, c->depth, c->sample_bytes, retain_debuginfo_names[c->debuginfo]);
+    sb_puts(sb, "  \"config\": {");
+    for (size_t i = 0; i < config_nvars; i++) {
+        const struct config_var *v = &config_vars[i];
+        const void *field = config_value(v, c);
+        sb_printf(sb, "%s\"%s\": ", i ? ", " : "", v->key);
+        switch (v->kind) {
+        case CONFIG_PATH: sb_json_str(sb, field); break;
+        case CONFIG_SIGNAL: sb_printf(sb, "%d", *(const int *)field); break;
+        case CONFIG_UINT: sb_printf(sb, "%u", *(const unsigned *)field); break;
+        case CONFIG_SIZE: sb_printf(sb, "%zu", *(const size_t *)field); break;
+        case CONFIG_FRACTION: sb_printf(sb, "%g", *(const double *)field); break;
+        case CONFIG_SWITCH:
+            if (*(const int *)field < 0)
+                sb_puts(sb, "null");
+            else
+                sb_printf(sb, "%d", *(const int *)field);
+            break;
+        case CONFIG_CHOICE: sb_json_str(sb, v->choices[*(const int *)field]); break;
+        case CONFIG_MODE: sb_printf(sb, "\"0%o\"", *(const unsigned *)field); break;
+        }
+    }
+    sb_puts(sb, "},\n");
 }
 
 static void finding_json(struct report *r, struct strbuf *sb, const struct finding *f)
