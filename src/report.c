@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "profiler.h"
+#include "report_file.h"
 #include "site_table.h"
 
 #include <errno.h>
@@ -26,11 +27,47 @@ static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static char failed_path[4700];           /* last path that failed: say it once */
 static int suffix_pid = -1;             /* add .<pid> to a shared prefix? decided once */
 
+/* Failures since the last report written, for its "errors" list: with
+ * RETAIN_QUIET=1 the report is the only place they are told.  Fixed room
+ * (no allocation on the failure path); repeats are kept once. */
+#define REPORT_MAX_ERRORS 8
+static char errors[REPORT_MAX_ERRORS][600];
+static int nerrors;
+static uint64_t errors_dropped;
+
 void report_after_fork_child(void)
 {
     pthread_mutex_init(&write_lock, NULL);
     failed_path[0] = 0;
     suffix_pid = -1;
+    nerrors = 0;
+    errors_dropped = 0;
+}
+
+static void note_failure(const char *path, int e)
+{
+    char why[48];
+    if (strerrordesc_np(e))                     /* no locale, no allocation */
+        snprintf(why, sizeof why, "%s", strerrordesc_np(e));
+    else
+        snprintf(why, sizeof why, "error %d", e);
+    char msg[sizeof errors[0]];
+    snprintf(msg, sizeof msg, "cannot write report %.500s: %s", path, why);
+    int known = 0;
+    for (int i = 0; i < nerrors; i++)
+        known |= !strcmp(errors[i], msg);
+    if (!known) {
+        if (nerrors < REPORT_MAX_ERRORS)
+            memcpy(errors[nerrors++], msg, sizeof msg);
+        else
+            errors_dropped++;
+    }
+    /* Once per path (periodic reports would repeat it); never under
+     * RETAIN_QUIET=1, which silences every line after start-up. */
+    if (retain_config.quiet != 1 && strcmp(failed_path, path) != 0) {
+        log_error("cannot write report %s: %s", path, why);
+        snprintf(failed_path, sizeof failed_path, "%s", path);
+    }
 }
 
 /* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
@@ -85,32 +122,6 @@ static void output_prefix(char *out, size_t cap)
         suffix_pid = profiler.forked || parent_is_profiled();
     if (suffix_pid && n + 24 < cap)
         snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
-}
-
-static int write_atomically(const char *path, const struct strbuf *sb)
-{
-    char tmp[4800];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    size_t off = 0;
-    while (off < sb->len) {
-        ssize_t w = write(fd, sb->data + off, sb->len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 static int by_importance(const void *a, const void *b)
@@ -230,33 +241,42 @@ int report_write(enum report_reason reason)
     r.profiler_bytes = arena_bytes();
     r.sym = symbolizer_new();
 
-    char prefix[4600], path[4700];
+    char prefix[4600], json_path[4700], text_path[4700];
     output_prefix(prefix, sizeof prefix);
+    snprintf(json_path, sizeof json_path, "%s.json", prefix);
+    snprintf(text_path, sizeof text_path, "%s.txt", prefix);
+    r.errors = errors;
+    r.nerrors = nerrors;
+    r.errors_dropped = errors_dropped;
     struct strbuf json, text;
     sb_init(&json);
     sb_init(&text);
-    int rc = -1;
+    const char *failed = json_path;
+    int e = ENOMEM;
+    unsigned mode = retain_config.report_mode;
+    int secure = retain_config.secure;
     if (r.sym) {
         for (int i = 0; i < r.nfindings; i++)
             advice_write(&r, &r.findings[i]);
         report_json(&r, &json);
         report_text(&r, &text);
-        rc = 0;
-        snprintf(path, sizeof path, "%s.json", prefix);
-        if (json.failed || write_atomically(path, &json) < 0)
-            rc = -1;
-        snprintf(path, sizeof path, "%s.txt", prefix);
-        if (rc == 0 && (text.failed || write_atomically(path, &text) < 0))
-            rc = -1;
-    }
-    if (rc < 0) {
-        int e = errno;
-        if (strcmp(failed_path, path) != 0) {
-            log_error("cannot write report %s: %s", path, strerror(e));
-            snprintf(failed_path, sizeof failed_path, "%s", path);
+        if (!json.failed && report_file_write(json_path, json.data, json.len, mode, secure) < 0)
+            e = errno;
+        else if (!json.failed) {
+            /* told in the report just written */
+            nerrors = 0;
+            errors_dropped = 0;
+            failed = text_path;
+            if (!text.failed && report_file_write(text_path, text.data, text.len, mode, secure) < 0)
+                e = errno;
+            else if (!text.failed)
+                failed = NULL;
         }
     }
-    if (reason == REPORT_EXIT && !retain_config.quiet)
+    int rc = failed ? -1 : 0;
+    if (failed)
+        note_failure(failed, e);
+    if (reason == REPORT_EXIT && retain_config.summary)
         summary_line(&r, prefix, rc == 0);
 
     sb_free(&json);

@@ -45,6 +45,9 @@ struct report {
     uint64_t tracked_blocks;
     uint64_t profiler_bytes;
     struct symbolizer *sym;
+    char (*errors)[600];        /* report-write failures since the last report written */
+    int nerrors;
+    uint64_t errors_dropped;    /* beyond those kept */
 };
 
 /* A site's stack as logical frames (inlines expanded), up to max. */

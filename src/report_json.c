@@ -113,6 +113,18 @@ void report_json(struct report *r, struct strbuf *sb)
               r->sampler.cpu_ns / 1e6, (unsigned long long)r->sampler.watched_blocks,
               (unsigned long long)r->sampler.watched_bytes, r->sampler.longest_hold_ns / 1e3);
 
+    /* Report-write failures since the last report written (RETAIN_QUIET=1
+     * keeps them off stderr: this is where they are told). */
+    sb_puts(sb, "  \"errors\": [");
+    for (int i = 0; i < r->nerrors; i++) {
+        sb_puts(sb, i ? ", " : "");
+        sb_json_str(sb, r->errors[i]);
+    }
+    if (r->errors_dropped)
+        sb_printf(sb, "%s\"and %llu more\"", r->nerrors ? ", " : "",
+                  (unsigned long long)r->errors_dropped);
+    sb_puts(sb, "],\n");
+
     sb_puts(sb, "  \"findings\": [");
     for (int i = 0; i < r->nfindings; i++) {
         sb_puts(sb, i ? ",\n" : "\n");

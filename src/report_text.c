@@ -112,6 +112,15 @@ void report_text(struct report *r, struct strbuf *sb)
     }
     sb_printf(sb, "\nafter %.1f s\n\n", r->duration_ms / 1000.0);
 
+    if (r->nerrors) {
+        sb_puts(sb, "== Earlier reports that could not be written ==\n");
+        for (int i = 0; i < r->nerrors; i++)
+            sb_printf(sb, "%s\n", r->errors[i]);
+        if (r->errors_dropped)
+            sb_printf(sb, "and %llu more\n", (unsigned long long)r->errors_dropped);
+        sb_puts(sb, "\n");
+    }
+
     uint64_t retained = 0;
     for (int i = 0; i < r->nfindings; i++)
         retained += r->findings[i].retained_bytes;

@@ -67,6 +67,45 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0 if p starts
+ * an ill-formed one; then *bad is the length of its maximal subpart, the
+ * bytes one U+FFFD replaces (as Python's "replace" and WHATWG decoders do). */
+static size_t utf8_sequence(const unsigned char *p, size_t *bad)
+{
+    unsigned char b = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;     /* range of the second byte */
+    if (b < 0x80)
+        return 1;
+    if (b >= 0xc2 && b <= 0xdf)
+        len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+        len = 3;
+        if (b == 0xe0)
+            lo = 0xa0;
+        else if (b == 0xed)
+            hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4;
+        if (b == 0xf0)
+            lo = 0x90;
+        else if (b == 0xf4)
+            hi = 0x8f;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        unsigned char c = p[i];             /* the NUL terminator fails here */
+        if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xbf)) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return len;
+}
+
 void sb_json_str(struct strbuf *sb, const char *s)
 {
     if (!s) {
@@ -74,14 +113,22 @@ void sb_json_str(struct strbuf *sb, const char *s)
         return;
     }
     sb_put(sb, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
         const unsigned char *run = p;
-        while (*p >= 0x20 && *p != '"' && *p != '\\')
-            p++;
+        size_t n, bad = 0;
+        /* copy printable ASCII and well-formed sequences as they are */
+        while (*p >= 0x20 && *p != '"' && *p != '\\' && (n = utf8_sequence(p, &bad)) > 0)
+            p += n;
         if (p > run)
             sb_put(sb, (const char *)run, (size_t)(p - run));
         if (!*p)
             break;
+        if (bad) {
+            sb_puts(sb, "\xef\xbf\xbd");     /* U+FFFD REPLACEMENT CHARACTER */
+            p += bad;
+            continue;
+        }
         switch (*p) {
         case '"': sb_puts(sb, "\\\""); break;
         case '\\': sb_puts(sb, "\\\\"); break;
@@ -89,6 +136,7 @@ void sb_json_str(struct strbuf *sb, const char *s)
         case '\t': sb_puts(sb, "\\t"); break;
         default: sb_printf(sb, "\\u%04x", *p); break;
         }
+        p++;
     }
     sb_put(sb, "\"", 1);
 }
