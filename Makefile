@@ -56,8 +56,37 @@ tests/corpus/bin/%: tests/corpus/%.cc include/retain.h
 test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
-test: libretain.so test-progs
+test: libretain.so test-progs fuzz-replay
 	python3 tests/run_all.py $(if $(JOBS),-j $(JOBS))
+
+# Fuzzing (tests/fuzz/README.md): `make fuzz` runs each libFuzzer target for
+# FUZZ_SECONDS over its corpus in tests/fuzz/corpus/<target>/ (new inputs go
+# to build/fuzz/new/<target>/; merge the useful ones into the corpus);
+# `make fuzz-replay` (part of `make test`) runs every stored input once
+# through the same checks, built with the ordinary compiler, under ASan and
+# UBSan: fast and deterministic.
+FUZZ_TARGETS = fuzz_config fuzz_json_str
+FUZZ_SRC_fuzz_config   = src/config.c
+FUZZ_SRC_fuzz_json_str = src/strbuf.c
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS    = -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+build/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(wildcard src/*.h) src/config.c src/strbuf.c
+	@mkdir -p build/fuzz
+	$(CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/$*.c tests/fuzz/replay.c $(FUZZ_SRC_$*)
+
+build/fuzz/%: tests/fuzz/%.c $(wildcard src/*.h) src/config.c src/strbuf.c
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ tests/fuzz/$*.c $(FUZZ_SRC_$*)
+
+fuzz-replay: $(FUZZ_TARGETS:%=build/fuzz/replay_%)
+	@for t in $(FUZZ_TARGETS); do build/fuzz/replay_$$t tests/fuzz/corpus/$$t || exit 1; done
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/new/$$t; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=512 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/new/$$t tests/fuzz/corpus/$$t || exit 1; done
 
 bench: libretain.so
 	$(MAKE) -C bench run
@@ -74,4 +103,4 @@ clean:
 	rm -rf build libretain.so tests/bin tests/corpus/bin
 	-$(MAKE) -C bench clean
 
-.PHONY: all test test-progs bench install clean
+.PHONY: all test test-progs bench install clean fuzz fuzz-replay

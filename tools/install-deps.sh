@@ -8,9 +8,12 @@
 #   git            a real program the tests run under the preload
 #   memcached      a real server the tests fill, drain and report on
 #   libexpat1, libyaml-0-2: real libraries the dlclose test loads and unloads
+#   clang-14, libclang-rt-14-dev: `make fuzz` (libFuzzer runtime); `make test`
+#                  replays the fuzz corpus with the ordinary compiler
+#   util-linux     unshare and setpriv for the full-disk and secure-execution tests
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2"
+PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi
