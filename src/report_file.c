@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,7 +121,8 @@ int report_file_write(const char *path, const char *data, size_t len, unsigned m
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     size_t dlen = slash ? (size_t)(slash - path) : 0;
-    if (!*base || dlen >= sizeof dir || strlen(base) > 200) {
+    /* room for ".<16 hex>.tmp" within NAME_MAX */
+    if (!*base || dlen >= sizeof dir || strlen(base) > NAME_MAX - 21) {
         errno = ENAMETOOLONG;
         return -1;
     }
