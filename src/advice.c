@@ -94,15 +94,11 @@ void advice_write(struct report *r, struct finding *f)
     }
     char generic[512];
     if (!text) {
-        const char *layout =
-            f->probe && !strcmp(f->probe, "nonzero")
-                ? " Its slots hold large values inline: storing pointers to the values instead "
-                  "keeps the array small when it must stay big."
-                : "";
         snprintf(generic, sizeof generic,
                  "This array kept its peak capacity after its contents went away. Rebuild it "
                  "after bulk deletes (allocate one sized for what remains and move the "
-                 "survivors), or shrink it when its load falls below a quarter.%s", layout);
+                 "survivors), or shrink it when its load falls below a quarter.%s%s",
+                 f->advice_hint ? " " : "", f->advice_hint ? f->advice_hint : "");
         text = generic;
     }
     char name[160];

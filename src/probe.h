@@ -1,91 +1,83 @@
-/* probe.h: measuring how full a block is by reading its memory (DESIGN §2).
+/* probe.h: the probe interface (DESIGN §2; docs/design.md "Probes").
  *
- * A measurement reads a fixed, stratified sample of the block (a few KiB of
- * 256-byte chunks spread evenly over it, the same offsets every time), so its
- * cost does not grow with the block.  From the sample each probe computes the
- * fraction of slots in use:
- *   pointer  slots holding a word that points into mapped memory
- *   nonzero  slots holding a non-zero word
- *   marker   slots with data and no marker word: a marker is all ones (a
- *            deleted entry's hash) or the one value repeated across the
- *            block (a shared "dummy" key)
- *   ctrl     SwissTable control bytes in 0x00..0x7F (full)
- *   liveness slots holding a pointer to a block not freed since it was seen
- *            (stale pointers left by vector::clear, node tables)
- * A slot is `stride` words starting at `offset`, inferred from where pointer
- * words fall (e.g. uthash buckets: a pointer and a count, stride 2). */
+ * A probe turns one measurement of a block into an occupancy: the fraction
+ * of the block's slots in use.  Each probe is one struct probe_ops in its
+ * own file (probe_<name>.c) and one row of the table in probes.c; retention
+ * loops over that table and names no probe.  Everything that differs
+ * between probes is stated here, by the probe:
+ *   - how it reads the block (measure, and optionally plan: bytes of its
+ *     own added to the block's read plan);
+ *   - whether a reading at its peak showed a table (table_like): only then
+ *     may a later drop of this probe make a finding;
+ *   - whether its reading is the truth (exact: preferred over every other
+ *     probe when it saw a table);
+ *   - how sure a finding made by it is (confidence);
+ *   - a hint for the advice, if its layout suggests one.
+ * The interface follows SQLite's sqlite3_mem_methods and Redis's dictType:
+ * a struct of functions and properties, chosen by table, called blind. */
 #ifndef RETAIN_PROBE_H
 #define RETAIN_PROBE_H
 
-#include <stddef.h>
+#include "block_read.h"
+#include "classify.h"
+
 #include <stdint.h>
 
-enum probe_kind {
-    PROBE_POINTER, PROBE_NONZERO, PROBE_MARKER, PROBE_CTRL, PROBE_LIVENESS, PROBE_ANNOTATION, NPROBES
-};
-extern const char *const probe_names[NPROBES];
-
-#define PROBE_CHUNK_BYTES 128
-#define PROBE_CHUNK_WORDS (PROBE_CHUNK_BYTES / 8)
-#define PROBE_MAX_CHUNKS 256
-#define PROBE_CTRL_CHUNKS 16
-
-/* Readable mappings of the process, for "points into mapped memory". */
-struct mapped_ranges {
-    uintptr_t (*range)[2];
-    int n, cap;
-};
-void ranges_refresh(struct mapped_ranges *m);
-int ranges_contains(const struct mapped_ranges *m, uintptr_t v, int *hint);
-
-/* Where a block's sample comes from; fixed per block. */
-struct sample_plan {
-    int nchunks;
-    uint64_t chunk_off[PROBE_MAX_CHUNKS];        /* byte offsets, 8-aligned */
-    int nctrl;
-    uint64_t ctrl_off[PROBE_CTRL_CHUNKS];        /* inside the control-byte region */
-    uint64_t ctrl_len[PROBE_CTRL_CHUNKS];
-};
-void sample_plan_make(struct sample_plan *p, uintptr_t addr, uint64_t size);
-/* Adds chunks from the control-byte region [off, off+len) to the plan. */
-void sample_plan_ctrl(struct sample_plan *p, uintptr_t addr, uint64_t off, uint64_t len);
-
-struct sample {
-    int nchunks;
-    uint64_t first_word[PROBE_MAX_CHUNKS];       /* word index of each chunk in the block */
-    uint64_t words[PROBE_MAX_CHUNKS][PROBE_CHUNK_WORDS];
-    int nctrl_bytes;
-    uint8_t ctrl[PROBE_CTRL_CHUNKS * PROBE_CHUNK_BYTES];
-};
-/* Copies the planned bytes out of the block (the caller holds the block).
- * Returns -1 if part of it is not mapped. */
-int sample_take(struct sample *s, const struct sample_plan *p, uintptr_t addr);
-
-/* 1 while reads go through process_vm_readv: an unmapped page is an error,
- * not a fault, so a block may be read without holding it. */
-int probe_reads_safely(void);
-
-/* Looks for a SwissTable control-byte array at the start of the block: a run
- * of 2^k - 1 control bytes, the 0xFF sentinel, then a copy of the first 15.
- * Returns 1 and the region when found. */
-int probe_find_ctrl(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len);
-
-struct slot_layout {
-    int stride, offset;         /* in words; stride 1 = every word is a slot */
-    int from_pointers;          /* inferred from pointer words: kept once found */
+/* What a probe may know about the block besides its copy. */
+struct block_facts {
+    uintptr_t addr;
+    uint64_t size;
+    uint32_t measured;          /* measurements taken before this one */
+    int stated;                 /* the program stated an occupancy (retain.h) */
+    uint64_t stated_used, stated_capacity;
 };
 
-struct measurement {
-    float occ[NPROBES];
-    uint8_t valid[NPROBES];
-    uint8_t uniform[NPROBES];   /* used slots spread evenly across the block */
-    uint32_t pointer_words;     /* in the sample */
-    uint64_t marker;            /* the repeated value, 0 if none */
+/* A probe's own state for one block, zeroed when the block's watch starts. */
+union probe_memo {
+    float f[4];
+    uint32_t u[4];
 };
 
-/* Measures the sample; refines *layout when the sample has enough pointers.
- * With register_referents, the pointers seen are registered for liveness. */
-void probe_measure(const struct sample *s, const struct mapped_ranges *m,
-                   struct slot_layout *layout, int register_referents, struct measurement *out);
+struct probe_result {
+    float occ;                  /* fraction of slots in use, 0..1 */
+    uint8_t valid;              /* 0: no reading this time */
+    uint8_t uniform;            /* used slots spread evenly (table_like's evidence) */
+};
+
+/* One probe's readings on one block, kept by retention. */
+struct probe_track {
+    float now, peak;
+    uint8_t valid;              /* now is the latest measurement's */
+    uint8_t peak_table_like;    /* table_like of the reading that set peak */
+    union probe_memo memo;
+};
+
+enum probe_confidence { CONFIDENCE_MEDIUM, CONFIDENCE_HIGH };
+
+struct probe_ops {
+    const char *name;           /* the report's "probe" string: never change one */
+    int exact;                  /* its reading is the block's true occupancy */
+    const char *advice_hint;    /* appended to generic advice, or NULL */
+    /* Optional.  Before the copy is taken: add a region of the probe's own to
+     * the block's plan (block_read_plan_add_region, owner = the ops).  Runs
+     * while the block is held when reads are not safe (mem_read.h). */
+    void (*plan)(const struct block_facts *b, union probe_memo *memo, struct block_read_plan *plan);
+    /* The reading; out is zeroed by the caller, so "no reading" is valid=0. */
+    void (*measure)(const struct classified *c, const struct block_facts *b, union probe_memo *memo,
+                    struct probe_result *out);
+    /* Did this reading see a table?  Some slots used and some free, spread
+     * as a table spreads them.  Asked of each new peak. */
+    int (*table_like)(const struct classified *c, const struct probe_result *r);
+    /* How sure a finding this probe explains is; site_grows: the block's
+     * site replaced blocks by larger ones (a growing table). */
+    enum probe_confidence (*confidence)(const struct probe_track *t, int site_grows);
+};
+
+/* Shared rules the probes pick from. */
+enum probe_confidence probe_confidence_from_growth(const struct probe_track *t, int site_grows);
+enum probe_confidence probe_confidence_high(const struct probe_track *t, int site_grows);
+/* Some used and some free (5%..97%): a hash table always has free slots, a
+ * filled buffer has none. */
+int probe_partly_used(float occ);
 
 #endif

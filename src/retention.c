@@ -10,7 +10,11 @@
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
-#include "probe.h"
+#include "block_read.h"
+#include "classify.h"
+#include "mapped_ranges.h"
+#include "mem_read.h"
+#include "probes.h"
 #include "site_table.h"
 #include "spinlock.h"
 #include "thread_state.h"
@@ -32,12 +36,7 @@
 
 struct history_point {
     uint32_t ms;                /* since the block's birth */
-    float occ[NPROBES];
-};
-
-struct probe_peak {
-    float peak;
-    uint8_t table_like;         /* the peak measurement looked like a table */
+    float occ[PROBES_MAX];      /* -1: no reading */
 };
 
 struct watch {
@@ -49,16 +48,13 @@ struct watch {
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
     int unreadable;             /* its memory vanished without a free: not measured */
     uint32_t end_ms;
-    int ctrl_checks;
-    struct sample_plan plan;
+    struct block_read_plan plan;
     struct slot_layout layout;
     uint64_t ann_used, ann_capacity;
     int annotated;
     int measured;
     uint32_t next_due_ms;
-    float now[NPROBES];
-    uint8_t valid[NPROBES];
-    struct probe_peak peak[NPROBES];
+    struct probe_track track[PROBES_MAX];       /* by probe_table index */
     int best;                   /* probe that explains the drop, -1 none */
     uint32_t retained_since;    /* ms since profiler start, or NOT_RETAINED */
     int nhist;
@@ -73,9 +69,11 @@ static struct watch *spare;             /* recycled records */
 static struct finding *past;            /* findings of blocks already freed */
 static int npast;
 static struct sampler_stats stats;
-static struct mapped_ranges ranges;     /* sampler thread (or exit) only */
-static struct sample sample_buf;
 static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soon */
+/* Sampler thread (or exit) only. */
+static struct mapped_ranges ranges;
+static struct block_copy copy_buf;
+static struct classified classified_buf;
 
 void retention_init(void (*wake)(void)) { wake_sampler = wake; }
 
@@ -103,7 +101,7 @@ struct watch *retention_watch(const struct block *b)
     w->retained_since = NOT_RETAINED;
     w->hist_step_ms = retain_config.interval_ms;
     w->layout.stride = 1;
-    sample_plan_make(&w->plan, b->addr, b->size);
+    block_read_plan_init(&w->plan, b->addr, b->size);
 
     struct site *s = b->site;
     int growth = 0;
@@ -188,60 +186,37 @@ static void history_add(struct watch *w, uint32_t t)
     }
     struct history_point *h = &w->hist[w->nhist++];
     h->ms = age;
-    for (int p = 0; p < NPROBES; p++)
-        h->occ[p] = w->valid[p] ? w->now[p] : -1;
+    for (int p = 0; p < probe_count; p++)
+        h->occ[p] = w->track[p].valid ? w->track[p].now : -1;
 }
 
-/* A probe may explain a drop only if, at its peak, it saw a table: some
- * slots used, not all of them (a hash table always has free slots; a filled
- * byte buffer has none).  Probes that count any non-zero data must also see
- * used slots spread evenly, as hashing spreads them, unlike the filled
- * prefix or regions of a data buffer; for the marker probe, pointers in the
- * slots are evidence enough (an insertion-ordered entry array fills a
- * prefix, a byte buffer holds no pointers). */
-static int table_like(int p, const struct measurement *m)
+/* A probe may explain a drop only if, at its peak, it saw a table (its
+ * table_like).  The block's probe is an exact one that saw a table, else the
+ * one that fell furthest among those that did. */
+static void evaluate(struct watch *w, const struct probe_result *r, const struct classified *c, uint32_t t)
 {
-    float o = m->occ[p];
-    int pointers = m->occ[PROBE_POINTER] >= 0.05f && m->pointer_words >= 64;
-    switch (p) {
-    case PROBE_POINTER:
-    case PROBE_LIVENESS:
-        return pointers;
-    case PROBE_NONZERO:
-        return o >= 0.05f && o <= 0.97f && m->uniform[p];
-    case PROBE_MARKER:
-        return o >= 0.05f && o <= 0.97f && (m->uniform[p] || pointers);
-    case PROBE_CTRL:
-        return o >= 0.05f;
-    case PROBE_ANNOTATION:
-        return o > 0;
-    }
-    return 0;
-}
-
-static void evaluate(struct watch *w, const struct measurement *m, uint32_t t)
-{
-    for (int p = 0; p < NPROBES; p++) {
-        w->valid[p] = m->valid[p];
-        if (!m->valid[p])
+    for (int p = 0; p < probe_count; p++) {
+        struct probe_track *tr = &w->track[p];
+        tr->valid = r[p].valid;
+        if (!r[p].valid)
             continue;
-        w->now[p] = m->occ[p];
-        if (m->occ[p] > w->peak[p].peak) {
-            w->peak[p].peak = m->occ[p];
-            w->peak[p].table_like = (uint8_t)table_like(p, m);
+        tr->now = r[p].occ;
+        if (r[p].occ > tr->peak) {
+            tr->peak = r[p].occ;
+            tr->peak_table_like = (uint8_t)probe_table[p]->table_like(c, &r[p]);
         }
     }
-    /* The best probe: the one that fell furthest, among those that saw a
-     * table at their peak.  An annotation, when present, is the truth. */
     int best = -1;
-    float best_ratio = 2;
-    if (w->valid[PROBE_ANNOTATION] && w->peak[PROBE_ANNOTATION].table_like) {
-        best = PROBE_ANNOTATION;
-    } else {
-        for (int p = 0; p < NPROBES; p++) {
-            if (!w->valid[p] || !w->peak[p].table_like)
+    for (int p = 0; p < probe_count && best < 0; p++)
+        if (probe_table[p]->exact && w->track[p].valid && w->track[p].peak_table_like)
+            best = p;
+    if (best < 0) {
+        float best_ratio = 2;
+        for (int p = 0; p < probe_count; p++) {
+            const struct probe_track *tr = &w->track[p];
+            if (!tr->valid || !tr->peak_table_like)
                 continue;
-            float ratio = w->now[p] / w->peak[p].peak;
+            float ratio = tr->now / tr->peak;
             if (ratio < best_ratio - 0.01f) {
                 best_ratio = ratio;
                 best = p;
@@ -250,7 +225,7 @@ static void evaluate(struct watch *w, const struct measurement *m, uint32_t t)
     }
     w->best = best;
     int retained = best >= 0 && t - w->birth_ms >= retain_config.min_age_ms &&
-                   w->now[best] <= retain_config.drop * w->peak[best].peak;
+                   w->track[best].now <= retain_config.drop * w->track[best].peak;
     if (!retained)
         w->retained_since = NOT_RETAINED;
     else if (w->retained_since == NOT_RETAINED)
@@ -260,13 +235,11 @@ static void evaluate(struct watch *w, const struct measurement *m, uint32_t t)
 
 static uint64_t measure(struct watch *w)
 {
-    struct measurement m;
-    uint64_t bytes = 0;
     /* With safe reads the block is read without holding it, and the reading
      * is thrown away if the block was freed meanwhile (free marks the watch
      * ended before the memory goes back to the allocator; only this thread
      * recycles watch records).  Otherwise free waits for the copy. */
-    int hold = !probe_reads_safely();
+    int hold = !mem_reads_safely();
     if (hold)
         spin_lock(&w->lock);
     if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE) || w->unreadable) {
@@ -275,17 +248,14 @@ static uint64_t measure(struct watch *w)
         return 0;
     }
     uint64_t t0 = clock_now_ns();
-    /* Control bytes are looked for in the first few measurements, while the
-     * table fills (an empty SwissTable is all 0x80 and still matches). */
-    if (w->plan.nctrl == 0 && w->ctrl_checks < 8) {
-        uint64_t off, len;
-        w->ctrl_checks++;
-        if (probe_find_ctrl(w->addr, w->size, &off, &len))
-            sample_plan_ctrl(&w->plan, w->addr, off, len);
-    }
-    int unreadable = sample_take(&sample_buf, &w->plan, w->addr) < 0;
-    int annotated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
-    uint64_t ann_used = w->ann_used, ann_cap = w->ann_capacity;
+    struct block_facts facts = { .addr = w->addr, .size = w->size, .measured = (uint32_t)w->measured };
+    for (int p = 0; p < probe_count; p++)
+        if (probe_table[p]->plan)
+            probe_table[p]->plan(&facts, &w->track[p].memo, &w->plan);
+    int unreadable = block_copy_take(&copy_buf, &w->plan, w->addr) < 0;
+    facts.stated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
+    facts.stated_used = w->ann_used;
+    facts.stated_capacity = w->ann_capacity;
     uint64_t took = clock_now_ns() - t0;
     if (hold) {
         spin_unlock(&w->lock);
@@ -301,21 +271,15 @@ static uint64_t measure(struct watch *w)
         w->unreadable = 1;
         return 0;
     }
-    bytes = (uint64_t)sample_buf.nchunks * PROBE_CHUNK_BYTES + (uint64_t)sample_buf.nctrl_bytes;
 
-    /* Register what the table points to while it is near its peak, so that
-     * frees of those blocks are noticed later. */
-    int near_peak = w->peak[PROBE_POINTER].table_like &&
-                    w->now[PROBE_POINTER] >= 0.5f * w->peak[PROBE_POINTER].peak;
-    probe_measure(&sample_buf, &ranges, &w->layout, near_peak || w->measured < 3, &m);
-    if (annotated && ann_cap) {
-        m.occ[PROBE_ANNOTATION] = (float)((double)ann_used / (double)ann_cap);
-        m.valid[PROBE_ANNOTATION] = 1;
-        m.uniform[PROBE_ANNOTATION] = 1;
-    }
+    struct probe_result r[PROBES_MAX];
+    memset(r, 0, sizeof r);
+    classify(&copy_buf, &ranges, &w->layout, &classified_buf);
+    for (int p = 0; p < probe_count; p++)
+        probe_table[p]->measure(&classified_buf, &facts, &w->track[p].memo, &r[p]);
     w->measured++;
-    evaluate(w, &m, now_ms());
-    return bytes;
+    evaluate(w, r, &classified_buf, now_ms());
+    return block_copy_bytes(&copy_buf);
 }
 
 /* ---- findings ----------------------------------------------------------- */
@@ -339,14 +303,16 @@ static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
     f->address = w->addr;
     f->capacity_bytes = w->size;
     f->age_ms = until - w->birth_ms;
-    f->peak_occupancy = w->peak[p].peak;
-    f->occupancy = w->now[p];
+    const struct probe_track *tr = &w->track[p];
+    f->peak_occupancy = tr->peak;
+    f->occupancy = tr->now;
     if (f->occupancy > f->peak_occupancy)
         f->occupancy = f->peak_occupancy;
     f->retained_bytes = (uint64_t)((double)w->size * (1.0 - f->occupancy / f->peak_occupancy));
-    f->probe = probe_names[p];
+    f->probe = probe_table[p]->name;
+    f->advice_hint = probe_table[p]->advice_hint;
     int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
-    f->confidence = growth || p == PROBE_CTRL || p == PROBE_ANNOTATION ? "high" : "medium";
+    f->confidence = probe_table[p]->confidence(tr, growth) == CONFIDENCE_HIGH ? "high" : "medium";
     f->live = !w->ended;
     f->retained_ms = until - w->retained_since;
     f->site = w->site;
@@ -428,7 +394,7 @@ static void pass(int everything)
 
     uint64_t scanned = 0;
     if (k) {
-        ranges_refresh(&ranges);
+        mapped_ranges_refresh(&ranges);
         uint64_t slice_start = clock_now_ns();
         for (int i = 0; i < k; i++) {
             scanned += measure(todo[i]);

@@ -22,7 +22,8 @@ struct finding {
     uint64_t age_ms;
     double peak_occupancy, occupancy;
     uint64_t retained_bytes;
-    const char *probe;
+    const char *probe;          /* the probe's name */
+    const char *advice_hint;    /* the probe's hint for generic advice, or NULL */
     const char *confidence;
     int live;
     uint64_t retained_ms;

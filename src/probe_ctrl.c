@@ -1,0 +1,52 @@
+/* probe_ctrl.c: SwissTable control bytes in 0x00..0x7F (full).
+ *
+ * The control-byte array says exactly which slots are full, so a finding by
+ * this probe is high confidence.  The array is looked for in the first
+ * measurements, while the table fills (an empty SwissTable is all 0x80 and
+ * still matches), and once found its bytes join the block's read plan. */
+#include "probe.h"
+#include "swiss_ctrl.h"
+
+#define CTRL_SEARCHES 8
+
+const struct probe_ops probe_ctrl;
+
+/* memo->u[0]: searches made so far. */
+static void plan(const struct block_facts *b, union probe_memo *memo, struct block_read_plan *plan)
+{
+    if (block_read_plan_has_region(plan, &probe_ctrl) || memo->u[0] >= CTRL_SEARCHES)
+        return;
+    memo->u[0]++;
+    uint64_t off, len;
+    if (swiss_ctrl_find(b->addr, b->size, &off, &len))
+        block_read_plan_add_region(plan, &probe_ctrl, b->addr, off, len);
+}
+
+static void measure(const struct classified *c, const struct block_facts *b, union probe_memo *memo,
+                    struct probe_result *out)
+{
+    int len;
+    const uint8_t *ctrl = block_copy_region(c->copy, &probe_ctrl, &len);
+    if (len <= 0)
+        return;
+    uint32_t full = 0;
+    for (int i = 0; i < len; i++)
+        full += ctrl[i] < 0x80;
+    out->occ = (float)full / (float)len;
+    out->valid = 1;
+    out->uniform = 1;
+}
+
+/* Found by its structure: any used slots make it a table. */
+static int table_like(const struct classified *c, const struct probe_result *r)
+{
+    return r->occ >= 0.05f;
+}
+
+const struct probe_ops probe_ctrl = {
+    .name = "ctrl",
+    .plan = plan,
+    .measure = measure,
+    .table_like = table_like,
+    .confidence = probe_confidence_high,
+};

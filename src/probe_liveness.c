@@ -1,0 +1,83 @@
+/* probe_liveness.c: slots holding a pointer to a block not freed since the
+ * probe first saw it pointed to.
+ *
+ * A std::vector<T*> after clear(), or a node table whose deleted slots keep
+ * stale pointers, looks as full as ever to every content probe; what changed
+ * is that the blocks its words point to were freed.  The probe registers the
+ * pointers it reads (referents.c) while the table is young or near its
+ * pointer peak, and the wrappers report frees of registered blocks
+ * (probe_liveness.h). */
+#include "probe.h"
+#include "referents.h"
+
+/* memo: the block's pointer share, as the pointer probe reads it: */
+#define PTR_PEAK f[0]
+#define PTR_NOW f[1]
+#define PTR_PEAK_TABLE u[2]
+/* Registration continues while the block is young (first measurements) ... */
+#define YOUNG_MEASUREMENTS 3
+
+static void measure(const struct classified *c, const struct block_facts *b, union probe_memo *memo,
+                    struct probe_result *out)
+{
+    if (!c->nslots)
+        return;
+    const struct block_copy *s = c->copy;
+    /* ... or while its pointers are near their peak: a table drained of its
+     * entries stops adding referents, it does not forget them. */
+    int registering = b->measured < YOUNG_MEASUREMENTS ||
+                      (memo->PTR_PEAK_TABLE && memo->PTR_NOW >= 0.5f * memo->PTR_PEAK);
+
+    /* A pointer word is live unless it points at a block registered earlier
+     * and freed since.  One bit per word of a chunk. */
+    uint16_t live[BLOCK_MAX_CHUNKS];
+    referents_lock();
+    for (int ch = 0; ch < s->nchunks; ch++) {
+        uint16_t bits = 0;
+        for (int w = 0; w < BLOCK_CHUNK_WORDS; w++)
+            if ((c->kind[ch][w] & WORD_POINTER) && !referents_is_freed((uintptr_t)s->words[ch][w]))
+                bits |= (uint16_t)(1u << w);
+        live[ch] = bits;
+    }
+    referents_unlock();
+    for (int ch = 0; ch < s->nchunks && registering; ch++)
+        for (int w = 0; w < BLOCK_CHUNK_WORDS && registering; w++)
+            if (live[ch] >> w & 1)
+                registering = referents_register((uintptr_t)s->words[ch][w]);
+
+    /* Slots with a live pointer, among the slots the pointer probe counts. */
+    int st = c->layout.stride > 0 ? c->layout.stride : 1;
+    uint32_t slots = 0, used = 0;
+    for (int ch = 0; ch < s->nchunks; ch++) {
+        if (c->chunk_foreign[ch])
+            continue;
+        int w = c->chunk_first_word[ch];
+        uint32_t n = (uint32_t)(c->chunk_first_slot[ch + 1] - c->chunk_first_slot[ch]);
+        uint16_t slot_mask = (uint16_t)((1u << st) - 1);
+        for (uint32_t i = 0; i < n; i++, w += st) {
+            slots++;
+            used += (live[ch] >> w & slot_mask) != 0;
+        }
+    }
+    out->occ = slots ? (float)used / (float)slots : 0;
+    out->valid = 1;
+
+    if (c->pointer_share > memo->PTR_PEAK) {
+        memo->PTR_PEAK = c->pointer_share;
+        memo->PTR_PEAK_TABLE = (uint32_t)c->pointer_evidence;
+    }
+    memo->PTR_NOW = c->pointer_share;
+}
+
+/* As for the pointer probe: plenty of pointers. */
+static int table_like(const struct classified *c, const struct probe_result *r)
+{
+    return c->pointer_evidence;
+}
+
+const struct probe_ops probe_liveness = {
+    .name = "liveness",
+    .measure = measure,
+    .table_like = table_like,
+    .confidence = probe_confidence_from_growth,
+};
