@@ -127,7 +127,9 @@ static void classify_slots(const struct block_copy *s, struct classified *out)
     int st = out->layout.stride > 0 ? out->layout.stride : 1;
     int off = out->layout.offset;
     uint32_t n = 0, ptr_slots = 0, ptr_used = 0;
+    memset(out->group_kinds, 0, sizeof out->group_kinds);
     for (int c = 0; c < s->nchunks; c++) {
+        uint32_t *kinds = out->group_kinds[c * CLASSIFY_GROUPS / s->nchunks];
         uint64_t first = s->first_word[c];
         int chunk_ptrs = 0, chunk_nonzero = 0;
         for (int j = 0; j < BLOCK_CHUNK_WORDS; j++) {
@@ -144,6 +146,7 @@ static void classify_slots(const struct block_copy *s, struct classified *out)
             for (int j = 0; j < st; j++)
                 any |= out->kind[c][w + j];
             out->slot_kind[n++] = any;
+            kinds[any]++;
             if (!foreign) {
                 ptr_slots++;
                 ptr_used += (any & WORD_POINTER) != 0;
@@ -176,15 +179,12 @@ void classify(const struct block_copy *copy, const struct mapped_ranges *ranges,
 struct slot_share classified_share(const struct classified *c, uint8_t want, uint8_t veto)
 {
     uint32_t used[CLASSIFY_GROUPS] = { 0 }, slots[CLASSIFY_GROUPS] = { 0 };
-    int nchunks = c->copy->nchunks;
-    for (int ch = 0; ch < nchunks; ch++) {
-        int g = ch * CLASSIFY_GROUPS / nchunks;
-        for (uint32_t i = c->chunk_first_slot[ch]; i < c->chunk_first_slot[ch + 1]; i++) {
-            uint8_t k = c->slot_kind[i];
-            slots[g]++;
-            used[g] += (k & want) && !(k & veto);
+    for (int g = 0; g < CLASSIFY_GROUPS; g++)
+        for (int k = 0; k < WORD_KINDS; k++) {
+            slots[g] += c->group_kinds[g][k];
+            if ((k & want) && !(k & veto))
+                used[g] += c->group_kinds[g][k];
         }
-    }
     uint32_t u = 0, n = 0;
     for (int g = 0; g < CLASSIFY_GROUPS; g++) {
         u += used[g];

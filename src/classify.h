@@ -19,6 +19,7 @@ enum word_kind {
     WORD_POINTER = 2,           /* 8-aligned, into a readable mapping */
     WORD_MEANINGFUL = 4,        /* non-zero, not all-ones, not the marker */
     WORD_MARKER = 8,            /* all-ones (a deleted entry's hash) or the marker */
+    WORD_KINDS = 16             /* distinct unions of the bits above */
 };
 
 #define CLASSIFY_GROUPS 8       /* chunk groups for judging how evenly slots spread */
@@ -48,6 +49,9 @@ struct classified {
      * header): not part of a pointer table's slots. */
     uint8_t chunk_foreign[BLOCK_MAX_CHUNKS];
     uint8_t slot_kind[CLASSIFY_MAX_SLOTS];      /* union of its words' kinds */
+    /* How many slots of each kind in each group of chunks: what
+     * classified_share counts, without another pass over the slots. */
+    uint32_t group_kinds[CLASSIFY_GROUPS][WORD_KINDS];
 
     /* Evidence several probes use: the share of (non-foreign) slots that
      * hold a pointer, and whether pointers are plentiful enough to show the
