@@ -1,17 +1,9 @@
 /* block_read.c: read plans and copies of watched blocks. */
 #include "block_read.h"
+#include "hash.h"
 #include "mem_read.h"
 
 #include <sys/uio.h>
-
-uint64_t block_read_scatter(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return x ^ (x >> 33);
-}
 
 /* One chunk per stratum, at a pseudo-random place inside it: even coverage
  * of the block, no aliasing with a table's own period. */
@@ -32,7 +24,7 @@ void block_read_plan_init(struct block_read_plan *p, uintptr_t addr, uint64_t si
     p->nchunks = (int)want;
     for (uint64_t i = 0; i < want; i++) {
         uint64_t room = stratum - BLOCK_CHUNK_BYTES;
-        uint64_t off = i * stratum + (room ? block_read_scatter(addr + i) % (room + 1) : 0);
+        uint64_t off = i * stratum + (room ? hash_mix(addr + i) % (room + 1) : 0);
         p->chunk_off[i] = off & ~(uint64_t)7;
     }
     p->npieces = 0;
@@ -72,7 +64,7 @@ void block_read_plan_add_region(struct block_read_plan *p, const void *owner, ui
         int k = p->npieces++;
         p->piece_owner[k] = owner;
         p->piece_off[k] = off + (uint64_t)i * stratum +
-                          (room ? block_read_scatter(addr ^ (uint64_t)i) % (room + 1) : 0);
+                          (room ? hash_mix(addr ^ (uint64_t)i) % (room + 1) : 0);
         p->piece_len[k] = BLOCK_CHUNK_BYTES;
     }
 }

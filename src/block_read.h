@@ -54,9 +54,4 @@ const uint8_t *block_copy_region(const struct block_copy *c, const void *owner, 
 /* Bytes read by the copy (for the sampler's bytes_scanned). */
 uint64_t block_copy_bytes(const struct block_copy *c);
 
-/* The pseudo-random spread of positions inside strata (also used by
- * swiss_ctrl.c for its spot checks).  TODO: src/hash.h's mixer once main
- * has it. */
-uint64_t block_read_scatter(uint64_t x);
-
 #endif

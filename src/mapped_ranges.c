@@ -1,5 +1,6 @@
 /* mapped_ranges.c: /proc/self/maps parsed into sorted readable ranges. */
 #include "mapped_ranges.h"
+#include "internal_alloc.h"
 #include "strbuf.h"
 
 #include <stdlib.h>
@@ -26,7 +27,7 @@ int mapped_ranges_add(struct mapped_ranges *m, uintptr_t lo, uintptr_t hi)
     }
     if (m->n == m->cap) {
         int cap2 = m->cap ? m->cap * 2 : 512;
-        void *r = realloc(m->range, (size_t)cap2 * sizeof *m->range);
+        void *r = internal_realloc(m->range, (size_t)cap2 * sizeof *m->range);
         if (!r)
             return -1;
         m->range = r;
@@ -63,7 +64,7 @@ void mapped_ranges_refresh(struct mapped_ranges *m)
 
 void mapped_ranges_free(struct mapped_ranges *m)
 {
-    free(m->range);
+    internal_free(m->range);
     m->range = NULL;
     m->n = m->cap = 0;
 }

@@ -17,9 +17,11 @@ static uintptr_t *freed;                /* open addressing; 0 empty, 1 deleted *
 uint32_t referents_nfreed;
 #define nfreed referents_nfreed
 
+/* Not the filter's hash: its bits would pick the same slots for every
+ * address of one filter bit. */
 static inline uint32_t slot_of(uintptr_t p)
 {
-    return (uint32_t)(((uint64_t)p * 0xC2B2AE3D27D4EB4Full) >> 48) & (FREED_SLOTS - 1);
+    return (uint32_t)hash_mix((uint64_t)p) & (FREED_SLOTS - 1);
 }
 
 static uintptr_t *find(uintptr_t p, int for_insert)

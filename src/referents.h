@@ -10,6 +10,8 @@
 #ifndef RETAIN_REFERENTS_H
 #define RETAIN_REFERENTS_H
 
+#include "hash.h"
+
 #include <stdint.h>
 
 #define REFERENT_FILTER_BITS 20
@@ -19,7 +21,7 @@ extern uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
 
 static inline uint32_t referent_bit(uintptr_t p)
 {
-    return (uint32_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> (64 - REFERENT_FILTER_BITS));
+    return (uint32_t)hash_fib((uint64_t)p, REFERENT_FILTER_BITS);
 }
 
 static inline int referent_maybe(uintptr_t p)

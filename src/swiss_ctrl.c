@@ -1,7 +1,7 @@
 /* swiss_ctrl.c: the control-byte array, recognised by its sentinel, its
  * cloned first group and the classes of its bytes. */
 #include "swiss_ctrl.h"
-#include "block_read.h"
+#include "hash.h"
 #include "mem_read.h"
 
 #include <string.h>
@@ -40,7 +40,7 @@ int swiss_ctrl_find(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
             uint8_t c[CHECKS];
             for (int j = 0; j < CHECKS; j++) {
                 local[j] = (struct iovec){ &c[j], 1 };
-                remote[j] = (struct iovec){ (void *)(addr + start + block_read_scatter((uint64_t)j) % cap), 1 };
+                remote[j] = (struct iovec){ (void *)(addr + start + hash_mix((uint64_t)j) % cap), 1 };
             }
             if (mem_read_vec(local, remote, CHECKS) < 0)
                 return 0;
