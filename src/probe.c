@@ -1,6 +1,19 @@
 /* probe.c: rules shared by several probes. */
 #include "probe.h"
 
+void probe_track_update(struct probe_track *t, const struct probe_ops *ops, const struct classified *c,
+                        const struct probe_result *r)
+{
+    t->valid = r->valid;
+    if (!r->valid)
+        return;
+    t->now = r->occ;
+    if (r->occ > t->peak) {
+        t->peak = r->occ;
+        t->peak_table_like = (uint8_t)ops->table_like(c, r);
+    }
+}
+
 enum probe_confidence probe_confidence_from_growth(const struct probe_track *t, int site_grows)
 {
     return site_grows ? CONFIDENCE_HIGH : CONFIDENCE_MEDIUM;

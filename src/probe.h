@@ -73,6 +73,11 @@ struct probe_ops {
     enum probe_confidence (*confidence)(const struct probe_track *t, int site_grows);
 };
 
+/* Records reading r of probe ops in its track: the latest value, and a new
+ * peak with the ops' table_like verdict on it. */
+void probe_track_update(struct probe_track *t, const struct probe_ops *ops, const struct classified *c,
+                        const struct probe_result *r);
+
 /* Shared rules the probes pick from. */
 enum probe_confidence probe_confidence_from_growth(const struct probe_track *t, int site_grows);
 enum probe_confidence probe_confidence_high(const struct probe_track *t, int site_grows);

@@ -3,6 +3,8 @@
  * X(<name>) row here (docs/design.md, "How to add a probe"). */
 #include "probes.h"
 
+#include <string.h>
+
 #define PROBE_ROWS \
     X(pointer)     \
     X(nonzero)     \
@@ -22,6 +24,23 @@ const struct probe_ops *const probe_table[] = {
 };
 
 const int probe_count = (int)(sizeof probe_table / sizeof probe_table[0]);
+
+void probes_plan(const struct block_facts *b, struct probe_track *tracks, struct block_read_plan *plan)
+{
+    for (int p = 0; p < probe_count; p++)
+        if (probe_table[p]->plan)
+            probe_table[p]->plan(b, &tracks[p].memo, plan);
+}
+
+void probes_measure(const struct classified *c, const struct block_facts *b, struct probe_track *tracks,
+                    struct probe_result *results)
+{
+    for (int p = 0; p < probe_count; p++) {
+        memset(&results[p], 0, sizeof results[p]);
+        probe_table[p]->measure(c, b, &tracks[p].memo, &results[p]);
+        probe_track_update(&tracks[p], probe_table[p], c, &results[p]);
+    }
+}
 
 _Static_assert(sizeof probe_table / sizeof probe_table[0] <= PROBES_MAX,
                "more probes than PROBES_MAX: raise it in probes.h");

@@ -10,4 +10,11 @@
 extern const struct probe_ops *const probe_table[];
 extern const int probe_count;
 
+/* One measurement of a block with every probe; tracks[i] and results[i]
+ * belong to probe_table[i].  First, before the block is copied: */
+void probes_plan(const struct block_facts *b, struct probe_track *tracks, struct block_read_plan *plan);
+/* Then, on the classified copy: each probe's reading, recorded in its track. */
+void probes_measure(const struct classified *c, const struct block_facts *b, struct probe_track *tracks,
+                    struct probe_result *results);
+
 #endif

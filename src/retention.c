@@ -192,20 +192,9 @@ static void history_add(struct watch *w, uint32_t t)
 
 /* A probe may explain a drop only if, at its peak, it saw a table (its
  * table_like).  The block's probe is an exact one that saw a table, else the
- * one that fell furthest among those that did. */
-static void evaluate(struct watch *w, const struct probe_result *r, const struct classified *c, uint32_t t)
+ * one that fell furthest among those that did (the earlier on a tie). */
+static void evaluate(struct watch *w, uint32_t t)
 {
-    for (int p = 0; p < probe_count; p++) {
-        struct probe_track *tr = &w->track[p];
-        tr->valid = r[p].valid;
-        if (!r[p].valid)
-            continue;
-        tr->now = r[p].occ;
-        if (r[p].occ > tr->peak) {
-            tr->peak = r[p].occ;
-            tr->peak_table_like = (uint8_t)probe_table[p]->table_like(c, &r[p]);
-        }
-    }
     int best = -1;
     for (int p = 0; p < probe_count && best < 0; p++)
         if (probe_table[p]->exact && w->track[p].valid && w->track[p].peak_table_like)
@@ -249,9 +238,7 @@ static uint64_t measure(struct watch *w)
     }
     uint64_t t0 = clock_now_ns();
     struct block_facts facts = { .addr = w->addr, .size = w->size, .measured = (uint32_t)w->measured };
-    for (int p = 0; p < probe_count; p++)
-        if (probe_table[p]->plan)
-            probe_table[p]->plan(&facts, &w->track[p].memo, &w->plan);
+    probes_plan(&facts, w->track, &w->plan);
     int unreadable = block_copy_take(&copy_buf, &w->plan, w->addr) < 0;
     facts.stated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
     facts.stated_used = w->ann_used;
@@ -273,12 +260,10 @@ static uint64_t measure(struct watch *w)
     }
 
     struct probe_result r[PROBES_MAX];
-    memset(r, 0, sizeof r);
     classify(&copy_buf, &ranges, &w->layout, &classified_buf);
-    for (int p = 0; p < probe_count; p++)
-        probe_table[p]->measure(&classified_buf, &facts, &w->track[p].memo, &r[p]);
+    probes_measure(&classified_buf, &facts, w->track, r);
     w->measured++;
-    evaluate(w, r, &classified_buf, now_ms());
+    evaluate(w, now_ms());
     return block_copy_bytes(&copy_buf);
 }
 
