@@ -16,15 +16,11 @@ const char *const retain_debuginfo_names[] = { "auto", "full", NULL };
 
 #define FIELD(f) offsetof(struct retain_config, f), sizeof(((struct retain_config *)0)->f)
 
-/* README "Configuration" says why each default. */
+/* DESIGN §5's order, then libretain's own; README "Configuration" says
+ * why each default. */
 const struct config_var config_vars[] = {
-    { "RETAIN_QUIET", "quiet", CONFIG_SWITCH, FIELD(quiet), 0, 1, NULL, "",
-      "0 or 1", 0 },
     { "RETAIN_OUTPUT", "output", CONFIG_PATH, FIELD(output), 0, 0, NULL, "retain.%p",
       "a path prefix shorter than 480 bytes", CONFIG_SECURE_IGNORED },
-    { "RETAIN_REPORT_MODE", "report_mode", CONFIG_MODE, FIELD(report_mode), 0600, 0666, NULL,
-      "0600", "an octal file mode from 0600 to 0666 (the owner reads and writes; no execute bits)",
-      CONFIG_SECURE_IGNORED },
     { "RETAIN_SIGNAL", "signal", CONFIG_SIGNAL, FIELD(signal), 0, 0, NULL, "USR2",
       "a catchable signal name (USR2, SIGUSR1, RTMIN+3), a number (not one glibc reserves), or off", 0 },
     { "RETAIN_REPORT_INTERVAL", "report_interval_s", CONFIG_UINT, FIELD(report_interval_s),
@@ -41,8 +37,13 @@ const struct config_var config_vars[] = {
       "a frame count from 1 to 64", 0 },
     { "RETAIN_SAMPLE", "sample_bytes", CONFIG_SIZE, FIELD(sample_bytes), 0, RETAIN_SAMPLE_MAX, NULL,
       "512K", "mean bytes between sampled allocations (K, M, G suffix) up to 128 PiB, 0 = every allocation", 0 },
+    { "RETAIN_QUIET", "quiet", CONFIG_SWITCH, FIELD(quiet), 0, 1, NULL, "",
+      "0 or 1", 0 },
     { "RETAIN_DEBUGINFO", "debuginfo", CONFIG_CHOICE, FIELD(debuginfo), 0, 0, retain_debuginfo_names,
       "auto", "auto or full", 0 },
+    { "RETAIN_REPORT_MODE", "report_mode", CONFIG_MODE, FIELD(report_mode), 0600, 0666, NULL,
+      "0600", "an octal file mode from 0600 to 0666 (the owner reads and writes; no execute bits)",
+      CONFIG_SECURE_IGNORED },
 };
 const size_t config_nvars = sizeof config_vars / sizeof config_vars[0];
 
