@@ -1,16 +1,28 @@
 # libretain: heap-retention profiler.  `make` builds ./libretain.so, `make test`
-# runs every test, `make bench` the side-by-side benchmarks.
+# runs every test, `make check` the C unit tests under ASan and UBSan,
+# `make test-ubsan` the shim suite against a UBSan build of the library,
+# `make bench` the side-by-side benchmarks.
 
 CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
+
+# Libraries from pkg-config (Debian 12 ships libunwind.pc, libdw.pc and
+# libelf.pc); without pkg-config or a .pc file, the plain -l names.
+PKG_DEPS   = libunwind libdw libelf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_DEPS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKG_DEPS) 2>/dev/null || echo -lunwind -ldw -lelf)
+
 # initial-exec TLS: the preloaded library must never reach __tls_get_addr,
 # which can call malloc from inside our own malloc.
 LIB_CFLAGS = $(CFLAGS) -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec \
              -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-             -Iinclude -Isrc $(shell pkg-config --cflags libdw 2>/dev/null)
-LIB_LDLIBS = -lunwind -ldw -lelf -lpthread -ldl
+             -Iinclude -Isrc $(PKG_CFLAGS)
+LIB_LDLIBS = $(PKG_LIBS) -lpthread -ldl
+LIB_LDFLAGS = -shared -Wl,-z,defs -Wl,--version-script=src/exports.map
+# Header dependencies: every compile writes a .d file beside its output.
+DEPFLAGS   = -MMD -MP
 
 SRCS = $(wildcard src/*.c)
 OBJS = $(SRCS:src/%.c=build/%.o)
@@ -29,34 +41,92 @@ all: libretain.so
 
 libretain.so: $(OBJS) src/exports.map src/hooks.h
 	tools/check-exports.sh "$(CC)"
-	$(CC) -shared -o $@ $(OBJS) $(LIB_LDLIBS) -Wl,-z,defs -Wl,--version-script=src/exports.map
+	$(CC) -o $@ $(OBJS) $(LIB_LDFLAGS) $(LIB_LDLIBS)
 
-build/%.o: src/%.c $(wildcard src/*.h) include/retain.h | build
-	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+build/%.o: src/%.c | build
+	$(CC) $(LIB_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-build:
-	mkdir -p build
+build build/asan build/ubsan:
+	mkdir -p $@
 
-tests/bin/%: tests/progs/%.c include/retain.h
-	@mkdir -p tests/bin
-	$(CC) $(TEST_CFLAGS) -o $@ $< -lm
+# ---- sanitizer builds: their own objects, the normal library is untouched
 
-tests/bin/%: tests/progs/%.cc include/retain.h
-	@mkdir -p tests/bin
-	$(CXX) $(TEST_CFLAGS) -o $@ $<
+ASAN_FLAGS  = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+UBSAN_FLAGS = -fsanitize=undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow
 
-tests/corpus/bin/%: tests/corpus/%.c include/retain.h
-	@mkdir -p tests/corpus/bin
-	$(CC) $(CORPUS_FLAGS) -o $@ $< -lm
+build/asan/%.o: src/%.c | build/asan
+	$(CC) $(LIB_CFLAGS) $(ASAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
-tests/corpus/bin/%: tests/corpus/%.cc include/retain.h
-	@mkdir -p tests/corpus/bin
-	$(CXX) $(CORPUS_FLAGS) -o $@ $<
+build/ubsan/%.o: src/%.c | build/ubsan
+	$(CC) $(LIB_CFLAGS) $(UBSAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# C unit tests: tests/unit/test_NAME.c -> build/asan/unit/test_NAME, each a
+# standalone program linked against an archive of the library's objects
+# without the preload: the linker takes only the members a test needs.
+# PRELOAD_ONLY are the modules that make a program preloaded (the exported
+# malloc family, the constructor); a unit that needs one of their symbols
+# defines it in the test itself (a link seam, see docs/design.md "Tests").
+PRELOAD_ONLY = interpose profiler
+UNIT_OBJS    = $(patsubst %,build/asan/%.o,$(filter-out $(PRELOAD_ONLY),$(SRCS:src/%.c=%)))
+UNIT_LIB     = build/asan/libretain-units.a
+UNIT_CFLAGS  = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
+               -D_GNU_SOURCE -pthread -Iinclude -Isrc -Itests/unit $(ASAN_FLAGS)
+UNIT_BINS    = $(patsubst tests/unit/%.c,build/asan/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(UNIT_LIB): $(UNIT_OBJS)
+	rm -f $@
+	ar rcs $@ $(UNIT_OBJS)
+
+build/asan/unit/%: tests/unit/%.c $(UNIT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(LIB_LDLIBS) -lm
+
+unit-progs: $(UNIT_BINS)
+
+check: unit-progs
+	python3 tests/unit/run_units.py $(UNIT_BINS)
+
+# The preloaded library built with UBSan, and the shim suite run against it:
+# any report (written to build/ubsan/reports) fails the run.
+UBSAN_OBJS = $(SRCS:src/%.c=build/ubsan/%.o)
+
+build/ubsan/libretain.so: $(UBSAN_OBJS) src/exports.map
+	$(CC) $(UBSAN_FLAGS) -o $@ $(UBSAN_OBJS) $(LIB_LDFLAGS) $(LIB_LDLIBS)
+
+# A program with one known overflow: proves that reports reach the directory.
+build/ubsan/canary: tests/ubsan_canary.c | build/ubsan
+	$(CC) -O1 -g $(UBSAN_FLAGS) $(DEPFLAGS) -o $@ $<
+
+ubsan: build/ubsan/libretain.so build/ubsan/canary
+
+test-ubsan: ubsan test-progs
+	python3 tests/run_ubsan.py
+
+-include $(wildcard build/*.d build/asan/*.d build/ubsan/*.d build/asan/unit/*.d build/deps/*.d)
+
+# Programs' dependency files go to build/deps (not beside the binaries).
+PROG_DEPFLAGS = -MMD -MP -MF build/deps/$(subst /,_,$@).d
+
+tests/bin/%: tests/progs/%.c
+	@mkdir -p tests/bin build/deps
+	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
+
+tests/bin/%: tests/progs/%.cc
+	@mkdir -p tests/bin build/deps
+	$(CXX) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $<
+
+tests/corpus/bin/%: tests/corpus/%.c
+	@mkdir -p tests/corpus/bin build/deps
+	$(CC) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
+
+tests/corpus/bin/%: tests/corpus/%.cc
+	@mkdir -p tests/corpus/bin build/deps
+	$(CXX) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
 test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
-test: libretain.so test-progs fuzz-replay
+test: libretain.so test-progs unit-progs fuzz-replay
 	python3 tests/run_all.py $(if $(JOBS),-j $(JOBS))
 
 # Fuzzing (tests/fuzz/README.md): `make fuzz` runs each libFuzzer target for
@@ -103,4 +173,4 @@ clean:
 	rm -rf build libretain.so tests/bin tests/corpus/bin
 	-$(MAKE) -C bench clean
 
-.PHONY: all test test-progs bench install clean fuzz fuzz-replay
+.PHONY: all test test-progs unit-progs check ubsan test-ubsan bench install clean fuzz fuzz-replay

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Runs both test harnesses (the shim's suite, then the corpus), streaming
-their output, and ends with one line `N passed, N failed` over both.
-Exit status 1 if either harness failed or did not report its counts.
+"""Runs every test harness (the C unit tests, the shim's suite, then the
+corpus), streaming their output, and ends with one line `N passed, N failed`
+over all of them.
+Exit status 1 if any harness failed or did not report its counts.
 
     python3 tests/run_all.py [-j N]     # make test [JOBS=N]
 
--j N is passed to both: the shim tests run N at a time (default: the number
-of CPUs), the corpus N programs at a time (default 2)."""
+-j N is passed to each: the unit tests run N at a time (default 1), the
+shim tests N at a time (default: the number of CPUs), the corpus N programs
+at a time (default 2)."""
 import argparse
 import os
 import re
@@ -14,11 +16,12 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HARNESSES = [os.path.join(HERE, "run_tests.py"), os.path.join(HERE, "corpus", "run_corpus.py")]
+HARNESSES = [os.path.join(HERE, "unit", "run_units.py"), os.path.join(HERE, "run_tests.py"),
+             os.path.join(HERE, "corpus", "run_corpus.py")]
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Runs the shim tests and the corpus.")
+    ap = argparse.ArgumentParser(description="Runs the unit tests, the shim tests and the corpus.")
     ap.add_argument("-j", "--jobs", type=int, help="tests (and corpus programs) run at once")
     args = ap.parse_args()
     extra = ["-j", str(args.jobs)] if args.jobs else []
