@@ -73,6 +73,11 @@ int64_t sampling_next_gap(uint64_t *rng, size_t mean)
     /* u uniform in (0, 1] */
     double u = ((rng_next(rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
     double g = -sampling_log(u) * (double)mean;
+    /* Capped at 2^62 (no heap is that big): converting a double past 2^63
+     * is undefined, and the caller's countdown needs headroom to subtract
+     * request sizes from a gap and add one to a non-positive remainder. */
+    if (g >= 4611686018427387904.0)
+        return (int64_t)1 << 62;
     return g < 1 ? 1 : (int64_t)g;
 }
 

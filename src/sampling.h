@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Bytes until the next sample, drawn with mean `mean`; advances *rng
- * (xorshift64, never 0).  At least 1. */
+ * (xorshift64, never 0).  At least 1, at most 2^62. */
 int64_t sampling_next_gap(uint64_t *rng, size_t mean);
 
 /* Allocations one sampled allocation of n bytes stands for (>= 1). */

@@ -84,6 +84,31 @@ static void case_gaps(void)
     CHECK(sampling_next_gap(&rng, 1) >= 1, "mean 1 gives a gap below 1");
 }
 
+/* RETAIN_SAMPLE far above any heap (2.5e17 and up): a gap of -ln(u) times
+ * the mean passes 2^63 for small u, and converting it to int64_t was
+ * undefined (UBSan: float-cast-overflow; x86 gives INT64_MIN, which made the
+ * next allocation a sample and then overflowed the per-thread countdown). */
+static void case_huge_mean(void)
+{
+    UNIT_CASE("gaps for a mean near the top of size_t");
+    const size_t means[] = {(size_t)25e16, (size_t)1e18, (size_t)9e18, SIZE_MAX};
+    int bad = 0;
+    int64_t worst = INT64_MAX;
+    for (unsigned m = 0; m < sizeof means / sizeof *means; m++) {
+        uint64_t rng = 0x5eed + m;
+        for (int i = 0; i < 200000; i++) {
+            int64_t g = sampling_next_gap(&rng, means[m]);
+            /* the countdown subtracts request sizes from it and adds a gap
+             * to a non-positive remainder: it must leave that headroom */
+            if (g < 1 || g > (int64_t)1 << 62) {
+                bad++;
+                worst = g;
+            }
+        }
+    }
+    CHECK(bad == 0, "%d gaps out of [1, 2^62] (e.g. %ld)", bad, (long)worst);
+}
+
 static void case_weights(void)
 {
     UNIT_CASE("weights: the inverse of the sampling probability");
@@ -104,6 +129,7 @@ int main(void)
 {
     case_against_libm();
     case_gaps();
+    case_huge_mean();
     case_weights();
     return unit_done();
 }
