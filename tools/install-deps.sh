@@ -4,6 +4,8 @@
 #   uthash-dev     hash tables in the report path
 #   libdw-dev      DWARF symbolization (elfutils' libdwfl): function, file:line, inlines
 #   pkg-config, gcc, g++, make: the build; g++ also builds the C++ test programs
+#   libasan8, libubsan1: ASan and UBSan runtimes (make check, make test-ubsan);
+#                  gcc-12 pulls them in already, named here because the tests need them
 #   python3        the test harnesses, and a real interpreter to profile
 #   git            a real program the tests run under the preload
 #   memcached      a real server the tests fill, drain and report on
@@ -13,7 +15,7 @@
 #   util-linux     unshare and setpriv for the full-disk and secure-execution tests
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi
