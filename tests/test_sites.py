@@ -148,15 +148,6 @@ def test_sampling(ctx):
 
 
 @test
-def test_sampling_math(ctx):
-    """src/sampling.c computes ln and expm1 itself (no libm in the host):
-    within 1e-12 of libm, mean sampling gap within 0.5% of RETAIN_SAMPLE, and
-    the same weights as the libm formula."""
-    r = ctx.run([ctx.bin("sampling_math")], preload=False)
-    ctx.check(r.rc == 0 and r.out.rstrip().endswith(b"ok"), f"sampling_math: {r.out!r}")
-
-
-@test
 def test_sampling_threads(ctx):
     """200 short-lived threads, one malloc(16) each.  Exact mode counts 200.
     With RETAIN_SAMPLE=64K the whole 3200 bytes are far below one sampling gap:
