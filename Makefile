@@ -51,6 +51,7 @@ build build/asan build/ubsan:
 
 # ---- sanitizer builds: their own objects, the normal library is untouched
 
+# GCC's -fsanitize=undefined leaves out float-to-integer overflow: named here.
 ASAN_FLAGS  = -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 UBSAN_FLAGS = -fsanitize=undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow
 
