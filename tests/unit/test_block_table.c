@@ -54,7 +54,7 @@ static void case_basic(void)
     struct block b = make(0x7f0000001000, 4096), got;
     CHECK(!block_find(b.addr, &got), "empty table finds %#lx", (unsigned long)b.addr);
     CHECK(!block_maybe_tracked(b.addr), "filter says maybe before any insert");
-    CHECK(block_insert(&b) == 0, "insert failed");
+    CHECK(block_insert(&b, NULL) == 0, "insert failed");
     CHECK(block_table_count() == 1, "count %zu after one insert", block_table_count());
     CHECK(block_maybe_tracked(b.addr), "filter says untracked after insert");
     CHECK(block_find(b.addr, &got) && same(&got, &b), "find after insert");
@@ -80,7 +80,7 @@ static void case_colliding_chain(void)
     CHECK(colliding(0x100000, 5, (1u << HOME_BITS) - 1, a, N) == N, "no colliding addresses");
     for (int victim = 0; victim < N; victim++) {
         for (int i = 0; i < N; i++)
-            block_insert(&(struct block){.addr = a[i], .size = (uint64_t)i + 1});
+            block_insert(&(struct block){.addr = a[i], .size = (uint64_t)i + 1}, NULL);
         struct block got;
         int removed = block_remove(a[victim], &got) && got.size == (uint64_t)victim + 1;
         int lost = 0, first_lost = -1;
@@ -132,7 +132,7 @@ static void case_reference_model(void)
             live--;
         } else if (!model[i]) {
             uint64_t size = unit_rand(&rng) % 100000;
-            bad = block_insert(&(struct block){.addr = pool[i], .size = size}) != 0;
+            bad = block_insert(&(struct block){.addr = pool[i], .size = size}, NULL) != 0;
             model[i] = size + 1;
             live++;
         } else {
@@ -178,7 +178,7 @@ static void case_filter_counts(void)
     CHECK(block_filter_slot(base + 3 * step) == c, "addresses 1 MiB apart do not share a counter");
     CHECK(*c == 0, "counter starts at %u", *c);
     for (int i = 0; i < 5; i++)
-        block_insert(&(struct block){.addr = base + i * step, .size = 1});
+        block_insert(&(struct block){.addr = base + i * step, .size = 1}, NULL);
     CHECK(*c == 5, "counter %u after 5 inserts in one granule", *c);
     CHECK(!block_remove(base + 7 * step, &(struct block){0}), "untracked address in a raised "
           "granule removed");
@@ -189,26 +189,35 @@ static void case_filter_counts(void)
     CHECK(!block_maybe_tracked(base), "filter still says maybe after all were removed");
 }
 
-/* Re-inserting a tracked address (its free was never seen).  Current
- * contract: the new entry silently replaces the stale one, the count and
- * the filter are not raised twice.  When block_insert hands back the old
- * entry instead, check the entry it hands back here. */
+/* Re-inserting a tracked address: its free was never seen (a library bound
+ * to the C library's free).  The new entry replaces the stale one, which is
+ * handed back (return 1) so the caller can end its watch; the count and the
+ * filter are not raised twice. */
 static void case_address_reuse(void)
 {
-    UNIT_CASE("insert over an existing address");
+    UNIT_CASE("insert over an existing address hands back the stale entry");
     const uintptr_t a = 0x6660000;
-    struct block old = make(a, 100), newer = make(a, 200), got;
+    struct block old = make(a, 100), newer = make(a, 200), got, stale;
     newer.weight = 3;
-    CHECK(block_insert(&old) == 0, "first insert failed");
-    CHECK(block_insert(&newer) == 0, "second insert failed");
+    newer.watch = (struct watch *)0x1234;
+    memset(&stale, 0xab, sizeof stale);
+    struct block untouched = stale;
+    CHECK(block_insert(&old, &stale) == 0, "first insert did not return 0");
+    CHECK(!memcmp(&stale, &untouched, sizeof stale), "a fresh insert wrote *stale");
+    CHECK(block_insert(&newer, &stale) == 1, "insert over a tracked address did not return 1");
+    CHECK(same(&stale, &old), "stale entry handed back has size %lu, want the old 100",
+          (unsigned long)stale.size);
     CHECK(block_table_count() == 1, "count %zu after two inserts at one address",
           block_table_count());
     CHECK(*block_filter_slot(a) == 1, "filter counter %u after two inserts at one address",
           *block_filter_slot(a));
     CHECK(block_find(a, &got) && same(&got, &newer), "find gives size %lu, want the newer 200",
           (unsigned long)got.size);
-    CHECK(block_remove(a, &got) && same(&got, &newer), "remove gives the newer entry");
-    CHECK(!block_find(a, &got), "the stale entry is still there after one remove");
+    CHECK(block_insert(&old, NULL) == 1, "a replacing insert with no *stale did not return 1");
+    CHECK(block_find(a, &got) && same(&got, &old), "the replacing insert with no *stale "
+          "did not replace");
+    CHECK(block_remove(a, &got) && same(&got, &old), "remove gives the newest entry");
+    CHECK(!block_find(a, &got), "a stale entry is still there after one remove");
     CHECK(block_table_count() == 0 && *block_filter_slot(a) == 0,
           "count %zu, filter %u after remove", block_table_count(), *block_filter_slot(a));
 }
@@ -225,7 +234,7 @@ static void case_growth(void)
         a[i] = 0x10000000000ull + (uintptr_t)i * 48 + ((unit_rand(&rng) % 2) << 4);
     int fails = 0;
     for (int i = 0; i < N; i++)
-        fails += block_insert(&(struct block){.addr = a[i], .size = (uint64_t)i}) != 0;
+        fails += block_insert(&(struct block){.addr = a[i], .size = (uint64_t)i}, NULL) != 0;
     CHECK(fails == 0, "%d inserts failed", fails);
     CHECK(block_table_count() == N, "count %zu after %d inserts", block_table_count(), N);
     int lost = 0;
@@ -258,7 +267,7 @@ static void *worker_run(void *arg)
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < M; i++) {
             uintptr_t a = 0x20000000000ull + ((uintptr_t)i * 8 + (uintptr_t)w->id) * 16;
-            w->errors += block_insert(&(struct block){.addr = a, .size = (uint64_t)w->id}) != 0;
+            w->errors += block_insert(&(struct block){.addr = a, .size = (uint64_t)w->id}, NULL) != 0;
         }
         for (int i = 0; i < M; i++) {
             uintptr_t a = 0x20000000000ull + ((uintptr_t)i * 8 + (uintptr_t)w->id) * 16;
@@ -302,7 +311,7 @@ static void case_filter_saturation(void)
     const int n = UINT16_MAX + 10;
     uint16_t *c = block_filter_slot(base);
     for (int i = 0; i < n; i++)
-        block_insert(&(struct block){.addr = base + (uintptr_t)i * step, .size = 1});
+        block_insert(&(struct block){.addr = base + (uintptr_t)i * step, .size = 1}, NULL);
     CHECK(*c == UINT16_MAX, "counter %u after %d inserts in one granule", *c, n);
     CHECK(block_table_count() == (size_t)n, "count %zu, want %d", block_table_count(), n);
     int lost = 0;
