@@ -17,6 +17,7 @@
 #include "config.h"
 #include "report_file.h"
 #include "strbuf.h"
+#include "unit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,11 +30,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                                              printf(__VA_ARGS__); printf("\n"); } } while (0)
 
 static const struct config_var *var(const char *name)
 {
@@ -148,7 +144,7 @@ static void test_signals(void)
     expect("RETAIN_SIGNAL", "off", 1, 0);
     expect("RETAIN_SIGNAL", "0", 1, 0);
     for (int s = __SIGRTMIN; s < SIGRTMIN; s++) {
-        char n[8];
+        char n[16];
         snprintf(n, sizeof n, "%d", s);
         expect("RETAIN_SIGNAL", n, 0, 0);               /* glibc's own (32, 33) */
     }
@@ -277,7 +273,7 @@ static void test_report_file(void)
 
 static void test_dir_safe(void)
 {
-    char d[4300], sub[4400], lnk[4400];
+    char d[4300], sub[4400], lnk[4500];
     uid_t uid = getuid();
     snprintf(d, sizeof d, "%s/safe", base);
     mkdir(d, 0700);
@@ -358,17 +354,23 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
+    UNIT_CASE("table defaults");
     test_defaults();
+    UNIT_CASE("numbers in their field's type");
     test_numbers();
+    UNIT_CASE("signals");
     test_signals();
+    UNIT_CASE("config_load_from");
     test_loader();
+    UNIT_CASE("report_file_write");
     test_report_file();
+    UNIT_CASE("report_dir_safe");
     test_dir_safe();
+    UNIT_CASE("sb_json_str");
     test_json();
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     if (system(cmd) != 0)
         printf("note: could not remove %s\n", base);
-    printf("%s test_config\n", failures ? "FAIL" : "PASS");
-    return failures != 0;
+    return unit_done();
 }
