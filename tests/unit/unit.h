@@ -3,9 +3,9 @@
  *     CHECK(cond, "what went wrong: %d", x);   counts one check
  *     return unit_done();                      prints "N passed, N failed"
  *
- * A failed check prints its file, line and message and the test goes on, so
- * one run shows every failure; unit_done() returns the exit status (1 when
- * any check failed).  Checks are counted, so a loop over a million random
+ * A failed check prints its file, line, condition and message and the test
+ * goes on, so one run shows every failure; unit_done() returns the exit
+ * status (1 when any check failed).  Checks are counted, so a loop over a million random
  * operations should count its mismatches and CHECK once at the end (the
  * message naming the first mismatch), not CHECK every step.
  *
@@ -19,14 +19,15 @@
 
 static unsigned unit_passed, unit_failed;
 
-__attribute__((format(printf, 4, 5)))
-static inline int unit_check(int ok, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 5, 6)))
+static inline int unit_check(int ok, const char *file, int line, const char *cond,
+                             const char *fmt, ...)
 {
     __atomic_add_fetch(ok ? &unit_passed : &unit_failed, 1, __ATOMIC_RELAXED);
     if (!ok) {
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stdout, "FAIL %s:%d: ", file, line);
+        fprintf(stdout, "FAIL %s:%d: %s: ", file, line, cond);
         vfprintf(stdout, fmt, ap);
         fputc('\n', stdout);
         fflush(stdout);
@@ -35,7 +36,7 @@ static inline int unit_check(int ok, const char *file, int line, const char *fmt
     return ok;
 }
 
-#define CHECK(cond, ...) unit_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK(cond, ...) unit_check(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
 
 #define UNIT_CASE(name) (printf("-- %s\n", name), fflush(stdout))
 
