@@ -124,6 +124,20 @@ static void output_prefix(char *out, size_t cap)
         snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
 }
 
+/* NULL if written; else the path, and *e why. */
+static const char *write_file(const char *path, const struct strbuf *sb, int *e)
+{
+    if (sb->failed) {
+        *e = ENOMEM;
+        return path;
+    }
+    if (report_file_write(path, sb->data, sb->len, retain_config.report_mode, retain_config.secure) < 0) {
+        *e = errno;
+        return path;
+    }
+    return NULL;
+}
+
 static int by_importance(const void *a, const void *b)
 {
     const struct site_row *x = a, *y = b;
@@ -251,26 +265,19 @@ int report_write(enum report_reason reason)
     struct strbuf json, text;
     sb_init(&json);
     sb_init(&text);
+    /* the path that failed (NULL: both written), and why */
     const char *failed = json_path;
     int e = ENOMEM;
-    unsigned mode = retain_config.report_mode;
-    int secure = retain_config.secure;
     if (r.sym) {
         for (int i = 0; i < r.nfindings; i++)
             advice_write(&r, &r.findings[i]);
         report_json(&r, &json);
         report_text(&r, &text);
-        if (!json.failed && report_file_write(json_path, json.data, json.len, mode, secure) < 0)
-            e = errno;
-        else if (!json.failed) {
-            /* told in the report just written */
-            nerrors = 0;
+        failed = write_file(json_path, &json, &e);
+        if (!failed) {
+            nerrors = 0;                /* told in the report just written */
             errors_dropped = 0;
-            failed = text_path;
-            if (!text.failed && report_file_write(text_path, text.data, text.len, mode, secure) < 0)
-                e = errno;
-            else if (!text.failed)
-                failed = NULL;
+            failed = write_file(text_path, &text, &e);
         }
     }
     int rc = failed ? -1 : 0;
