@@ -56,7 +56,9 @@ def run_one(path, timeout):
         if m:
             last = m
     if last is None:
-        lines.append(f"FAIL {name}: no 'N passed, N failed' line (exit {proc.returncode})")
+        why = f"exit status {proc.returncode}" if proc.returncode >= 0 else f"signal {-proc.returncode}"
+        lines.append(f"FAIL {name}: ended ({why}) without its 'N passed, N failed' line: "
+                     "a sanitizer report or crash above")
         return 0, 1, lines
     passed, failed = int(last.group(1)), int(last.group(2))
     if proc.returncode != 0 and failed == 0:
