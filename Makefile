@@ -87,8 +87,8 @@ unit-progs: $(UNIT_BINS)
 check: unit-progs
 	python3 tests/unit/run_units.py $(UNIT_BINS)
 
-# The preloaded library built with UBSan, and the shim suite run against it:
-# any report (written to build/ubsan/reports) fails the run.
+# The preloaded library built with UBSan, and the shim suite and the corpus
+# run against it (tests/run_ubsan.py): any UBSan report fails the run.
 UBSAN_OBJS = $(SRCS:src/%.c=build/ubsan/%.o)
 
 build/ubsan/libretain.so: $(UBSAN_OBJS) src/exports.map
@@ -101,7 +101,7 @@ build/ubsan/canary: tests/ubsan_canary.c | build/ubsan
 ubsan: build/ubsan/libretain.so build/ubsan/canary
 
 test-ubsan: ubsan test-progs
-	python3 tests/run_ubsan.py
+	python3 tests/run_ubsan.py $(if $(JOBS),-j $(JOBS))
 
 -include $(wildcard build/*.d build/asan/*.d build/ubsan/*.d build/asan/unit/*.d build/deps/*.d)
 

@@ -3,7 +3,7 @@
 preloaded library (build/ubsan/libretain.so, `make ubsan`), with UBSan's
 reports written to files, and fails when any report appears.
 
-    python3 tests/run_ubsan.py [--keep] [--no-corpus] [-- HARNESS ARGS...]
+    python3 tests/run_ubsan.py [-j N] [--keep] [--no-corpus] [-- HARNESS ARGS...]
 
 The library is built with -fno-sanitize-recover, so the first undefined
 behaviour in a process ends it (exit status 1) and the test that ran it
@@ -71,6 +71,7 @@ def run_harness(argv, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, help="passed to both harnesses (make test-ubsan JOBS=N)")
     ap.add_argument("--keep", action="store_true", help="keep the report directory")
     ap.add_argument("--no-corpus", action="store_true", help="the shim's suite only")
     ap.add_argument("harness_args", nargs="*", help="passed to tests/run_tests.py (e.g. -k NAME)")
@@ -91,9 +92,10 @@ def main():
     env = dict(os.environ)
     env["UBSAN_OPTIONS"] = options_for(reports)
     env["CORPUS_LIB"] = LIB
-    runs = [[sys.executable, os.path.join(HERE, "run_tests.py"), "--lib", LIB] + args.harness_args]
+    jobs = ["-j", str(args.jobs)] if args.jobs else []
+    runs = [[sys.executable, os.path.join(HERE, "run_tests.py"), "--lib", LIB] + jobs + args.harness_args]
     if not args.no_corpus and not args.harness_args:
-        runs.append([sys.executable, os.path.join(HERE, "corpus", "run_corpus.py")])
+        runs.append([sys.executable, os.path.join(HERE, "corpus", "run_corpus.py")] + jobs)
     passed, failed = (0, 1) if problem else (1, 0)
     ok = True
     for argv in runs:
