@@ -1,4 +1,5 @@
 #include "arena.h"
+#include "mutex.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -6,7 +7,7 @@
 
 #define CHUNK (1u << 20)
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rmutex lock = RMUTEX_INIT(LOCK_RANK_ARENA);
 static unsigned char *cur, *end;
 static size_t mapped;
 
@@ -30,11 +31,11 @@ void *arena_alloc(size_t size)
     size = (size + 15) & ~(size_t)15;
     if (size >= CHUNK / 4)
         return arena_map(size);
-    pthread_mutex_lock(&lock);
+    rmutex_lock(&lock);
     if ((size_t)(end - cur) < size) {
         unsigned char *m = arena_map(CHUNK);
         if (!m) {
-            pthread_mutex_unlock(&lock);
+            rmutex_unlock(&lock);
             return NULL;
         }
         cur = m;
@@ -42,12 +43,12 @@ void *arena_alloc(size_t size)
     }
     void *p = cur;
     cur += size;
-    pthread_mutex_unlock(&lock);
+    rmutex_unlock(&lock);
     return p;
 }
 
 size_t arena_bytes(void) { return __atomic_load_n(&mapped, __ATOMIC_RELAXED); }
 
-void arena_lock(void) { pthread_mutex_lock(&lock); }
-void arena_unlock(void) { pthread_mutex_unlock(&lock); }
-void arena_after_fork_child(void) { pthread_mutex_init(&lock, NULL); }
+void arena_lock(void) { rmutex_lock(&lock); }
+void arena_unlock(void) { rmutex_unlock(&lock); }
+void arena_after_fork_child(void) { rmutex_reset(&lock); }

@@ -1,5 +1,6 @@
 #include "block_table.h"
 #include "arena.h"
+#include "lifecycle.h"
 #include "spinlock.h"
 
 #include <string.h>
@@ -76,8 +77,17 @@ static void array_free(struct block_array *a)
 
 void block_table_init(void) {}
 
-static inline void shard_lock(struct shard *sh) { spin_lock(&sh->lock); }
-static inline void shard_unlock(struct shard *sh) { spin_unlock(&sh->lock); }
+static inline void shard_lock(struct shard *sh)
+{
+    lock_rank_acquire(LOCK_RANK_BLOCKS);
+    spin_lock(&sh->lock);
+}
+
+static inline void shard_unlock(struct shard *sh)
+{
+    spin_unlock(&sh->lock);
+    lock_rank_release(LOCK_RANK_BLOCKS);
+}
 
 /* Returns 1 when a new slot was used, 0 when an entry for the same address
  * was replaced (copied to *old first, when old is given). */
@@ -202,4 +212,5 @@ void block_table_after_fork_child(void)
 {
     for (int s = 0; s < NSHARDS; s++)
         spin_reset(&shards[s].lock);
+    lock_rank_release(LOCK_RANK_BLOCKS);
 }

@@ -23,6 +23,25 @@ enum lock_rank {
     LOCK_RANK_ARENA,            /* arena.c: leaf, taken under several of the above */
 };
 
+/* Debug builds (-DRETAIN_DEBUG) check the ranks as locks are taken: a
+ * thread may take a lock only while every lock it holds has a lower rank,
+ * or the same rank where a module takes a group (the 64 shards at fork). */
+#ifdef RETAIN_DEBUG
+void lock_rank_violation(enum lock_rank held, enum lock_rank taking);
+extern __thread unsigned lock_ranks_held;
+static inline void lock_rank_acquire(enum lock_rank r)
+{
+    unsigned above = lock_ranks_held & ~((2u << r) - 1);
+    if (above)
+        lock_rank_violation((enum lock_rank)(31 - __builtin_clz(above)), r);
+    lock_ranks_held |= 1u << r;
+}
+static inline void lock_rank_release(enum lock_rank r) { lock_ranks_held &= ~(1u << r); }
+#else
+static inline void lock_rank_acquire(enum lock_rank r) { (void)r; }
+static inline void lock_rank_release(enum lock_rank r) { (void)r; }
+#endif
+
 struct module_lifecycle {
     const char *name;
     enum lock_rank rank;        /* of the module's first lock */

@@ -2,6 +2,7 @@
  * build-ids, and the ones dlclose unloaded, so that sites inside them still
  * resolve and reports can be symbolized again offline. */
 #include "modules.h"
+#include "mutex.h"
 
 #include <dlfcn.h>
 #include <elfutils/libdwelf.h>
@@ -16,7 +17,7 @@
 static void build_id_of(struct dl_phdr_info *info, char *hex);
 
 /* Objects unloaded by dlclose, so that sites inside them still resolve. */
-static pthread_mutex_t unloaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rmutex unloaded_lock = RMUTEX_INIT(LOCK_RANK_MODULES);
 static struct module_info unloaded[MODULES_UNLOADED_MAX];
 static int nunloaded;
 
@@ -152,7 +153,7 @@ int modules_collect(struct module_info *out, int max)
     int n = c.n < max ? c.n : max;
     for (int i = 0; i < n; i++)
         out[i].unloaded = 0;
-    pthread_mutex_lock(&unloaded_lock);
+    rmutex_lock(&unloaded_lock);
     for (int i = 0; i < nunloaded && n < max; i++) {
         int still = 0;
         for (int j = 0; j < c.n && j < max && !still; j++)
@@ -160,7 +161,7 @@ int modules_collect(struct module_info *out, int max)
         if (!still)
             out[n++] = unloaded[i];
     }
-    pthread_mutex_unlock(&unloaded_lock);
+    rmutex_unlock(&unloaded_lock);
     return n;
 }
 
@@ -183,7 +184,7 @@ void modules_note_unload(void *handle)
     struct link_map *lm = NULL;
     if (!handle || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_name || !lm->l_name[0])
         return;
-    pthread_mutex_lock(&unloaded_lock);
+    rmutex_lock(&unloaded_lock);
     int known = 0;
     for (int i = 0; i < nunloaded && !known; i++)
         known = unloaded[i].base == lm->l_addr && !strcmp(unloaded[i].path, lm->l_name);
@@ -197,19 +198,19 @@ void modules_note_unload(void *handle)
         dl_iterate_phdr(build_id_by_base, &f);
         nunloaded++;
     }
-    pthread_mutex_unlock(&unloaded_lock);
+    rmutex_unlock(&unloaded_lock);
 }
 
 
 int modules_unloaded(struct module_info *out, int max)
 {
-    pthread_mutex_lock(&unloaded_lock);
+    rmutex_lock(&unloaded_lock);
     int n = nunloaded < max ? nunloaded : max;
     memcpy(out, unloaded, (size_t)n * sizeof *out);
-    pthread_mutex_unlock(&unloaded_lock);
+    rmutex_unlock(&unloaded_lock);
     return n;
 }
 
-void modules_lock(void) { pthread_mutex_lock(&unloaded_lock); }
-void modules_unlock(void) { pthread_mutex_unlock(&unloaded_lock); }
-void modules_after_fork_child(void) { pthread_mutex_init(&unloaded_lock, NULL); }
+void modules_lock(void) { rmutex_lock(&unloaded_lock); }
+void modules_unlock(void) { rmutex_unlock(&unloaded_lock); }
+void modules_after_fork_child(void) { rmutex_reset(&unloaded_lock); }

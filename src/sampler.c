@@ -4,6 +4,7 @@
 #include "fds.h"
 #include "guard.h"
 #include "log.h"
+#include "mutex.h"
 #include "report.h"
 #include "retention.h"
 
@@ -28,14 +29,14 @@ static struct {
     int running;                /* thread made and not parked */
     sem_t wake;                 /* posted for any request, signal or poke */
     sem_t now_done, final_done, parked;
-    pthread_mutex_t now_lock;   /* one retain_report_now() at a time */
+    struct rmutex now_lock;     /* one retain_report_now() at a time */
     int now_rc;
     unsigned requests;          /* REQ_* bits, atomic */
     volatile sig_atomic_t signal_requested;
     sigset_t program_mask;      /* the mask of the thread that made us */
     int stat_fd;                /* /proc/self/stat, kept open high; -1 if none */
     void (*each_wake)(void);
-} S = { .now_lock = PTHREAD_MUTEX_INITIALIZER, .stat_fd = -1 };
+} S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST), .stat_fd = -1 };
 
 static void on_report_signal(int sig)
 {
@@ -257,7 +258,7 @@ int sampler_report(enum report_reason reason)
 {
     if (!sampler_running() || sampler_is_self())
         return SAMPLER_UNAVAILABLE;
-    pthread_mutex_lock(&S.now_lock);
+    rmutex_lock(&S.now_lock);
     request(REQ_NOW);
     int rc;
     for (;;) {
@@ -273,7 +274,7 @@ int sampler_report(enum report_reason reason)
             break;
         }
     }
-    pthread_mutex_unlock(&S.now_lock);
+    rmutex_unlock(&S.now_lock);
     return rc;
 }
 
@@ -307,7 +308,7 @@ void sampler_after_fork_child(void)
 {
     /* Threads do not survive fork: start a new sampler for the child.  The
      * descriptor names the parent's /proc entry: this process has its own. */
-    pthread_mutex_init(&S.now_lock, NULL);
+    rmutex_reset(&S.now_lock);
     sem_destroy(&S.wake);
     init_state();
     if (S.stat_fd >= 0)

@@ -1,6 +1,7 @@
 #include "site_table.h"
 #include "arena.h"
 #include "hash.h"
+#include "mutex.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -13,7 +14,7 @@ struct site_index {
 static struct site_index *index_now;
 static uint32_t nsites;
 static struct site *all_sites;
-static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rmutex insert_lock = RMUTEX_INIT(LOCK_RANK_SITES);
 
 static uint64_t stack_hash(const uintptr_t *ips, int n)
 {
@@ -65,7 +66,7 @@ struct site *site_intern(const uintptr_t *ips, int n)
     if (s)
         return s;
 
-    pthread_mutex_lock(&insert_lock);
+    rmutex_lock(&insert_lock);
     x = index_now;
     s = find(x, h, ips, n);
     if (!s && (nsites + 1) * 2 > x->mask + 1) {
@@ -92,7 +93,7 @@ struct site *site_intern(const uintptr_t *ips, int n)
             place(x, s);
         }
     }
-    pthread_mutex_unlock(&insert_lock);
+    rmutex_unlock(&insert_lock);
     return s;
 }
 
@@ -115,6 +116,6 @@ void site_account_free(struct site *s, uint64_t count, uint64_t bytes)
     __atomic_sub_fetch(&s->live_bytes, (int64_t)bytes, __ATOMIC_RELAXED);
 }
 
-void site_table_lock(void) { pthread_mutex_lock(&insert_lock); }
-void site_table_unlock(void) { pthread_mutex_unlock(&insert_lock); }
-void site_table_after_fork_child(void) { pthread_mutex_init(&insert_lock, NULL); }
+void site_table_lock(void) { rmutex_lock(&insert_lock); }
+void site_table_unlock(void) { rmutex_unlock(&insert_lock); }
+void site_table_after_fork_child(void) { rmutex_reset(&insert_lock); }

@@ -1,6 +1,7 @@
 #include "thread_state.h"
 #include "hash.h"
 #include "log.h"
+#include "mutex.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 __thread int retain_guard;
 __thread struct thread_state *thread_state_self;
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rmutex pool_lock = RMUTEX_INIT(LOCK_RANK_THREADS);
 static struct thread_state *pool;          /* all records ever made */
 static pthread_key_t exit_key;
 static int key_ready;
@@ -63,9 +64,9 @@ static struct thread_state *record_take(void)
 
 struct thread_state *thread_state_create(void)
 {
-    pthread_mutex_lock(&pool_lock);
+    rmutex_lock(&pool_lock);
     struct thread_state *ts = record_take();
-    pthread_mutex_unlock(&pool_lock);
+    rmutex_unlock(&pool_lock);
     if (!ts)
         return NULL;
     /* Seed differs per thread and per process (fork). */
@@ -90,12 +91,12 @@ void thread_state_totals(struct thread_counters *out)
     }
 }
 
-void thread_state_lock(void) { pthread_mutex_lock(&pool_lock); }
-void thread_state_unlock(void) { pthread_mutex_unlock(&pool_lock); }
+void thread_state_lock(void) { rmutex_lock(&pool_lock); }
+void thread_state_unlock(void) { rmutex_unlock(&pool_lock); }
 
 void thread_state_after_fork_child(void)
 {
-    pthread_mutex_init(&pool_lock, NULL);
+    rmutex_reset(&pool_lock);
     for (struct thread_state *ts = pool; ts; ts = ts->next)
         if (ts != thread_state_self) {
             live_gauge_flush(ts);
