@@ -40,6 +40,10 @@
 
 struct profiler profiler;
 
+/* profiler.finished: the final report not yet begun, being written, done
+ * (or given up). */
+enum { RUNNING, FINISHING, FINISHED };
+
 /* The final report may take long in a large program (symbolization); past
  * this the exit goes on without it rather than hang. */
 #define FINISH_TIMEOUT_MS 20000
@@ -92,7 +96,7 @@ static void fork_child(void)
             modules[i].postfork_child();
     profiler.pid = getpid();
     profiler.forked = 1;
-    __atomic_store_n(&profiler.finished, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&profiler.finished, RUNNING, __ATOMIC_RELEASE);
     fds_init();
     if (!profiler.sandboxed)
         sampler_after_fork_child();
@@ -149,14 +153,31 @@ __attribute__((constructor)) static void profiler_start(void)
     guard_leave(g);
 }
 
+/* A second thread ending the process while the first writes the final
+ * report (exit in one thread, _exit in another) waits for it, a bounded
+ * time: the report is the one thing the profiler adds to how a process
+ * ends, and it should not be cut in half. */
+static void wait_finished(void)
+{
+    struct timespec step = { 0, 1000000 };
+    for (int ms = 0; ms < FINISH_TIMEOUT_MS &&
+                     __atomic_load_n(&profiler.finished, __ATOMIC_ACQUIRE) != FINISHED; ms++)
+        nanosleep(&step, NULL);
+}
+
 void profiler_finish(void)
 {
     if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
         return;
     if (getpid() != profiler.pid)       /* vfork child: not our memory to touch */
         return;
-    if (__atomic_exchange_n(&profiler.finished, 1, __ATOMIC_ACQ_REL))
+    int state = RUNNING;
+    if (!__atomic_compare_exchange_n(&profiler.finished, &state, FINISHING, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        if (state == FINISHING && !guard_held())
+            wait_finished();
         return;
+    }
     if (guard_held() && !sampler_is_self()) {
         /* exit or _exit from a signal handler that interrupted malloc or
          * libretain on this thread: the locks this thread holds may be the
@@ -164,6 +185,7 @@ void profiler_finish(void)
          * and said: the last report written (signal, periodic) stays. */
         if (!retain_config.quiet)
             log_error("exit from a signal handler during an allocation: final report skipped");
+        __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
         return;
     }
     struct guard g = guard_enter();
@@ -172,6 +194,7 @@ void profiler_finish(void)
         report_write(REPORT_EXIT);      /* no sampler thread, or this is it */
     else if (rc < 0 && !retain_config.quiet)
         log_error("the final report took over %d s; exiting without it", FINISH_TIMEOUT_MS / 1000);
+    __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
     guard_leave(g);
 }
 
@@ -255,7 +278,7 @@ void profiler_seccomp(const void *prog, int all_threads)
                       "profiling stops here, no further reports", where);
         sampler_park();
         profiler.sandboxed = 1;
-        __atomic_store_n(&profiler.finished, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
         __atomic_store_n(&profiler.ready, 0, __ATOMIC_RELEASE);
     }
     guard_leave(g);

@@ -1,4 +1,5 @@
 #include "thread_state.h"
+#include "clock.h"
 #include "hash.h"
 #include "log.h"
 #include "mutex.h"
@@ -6,6 +7,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 __thread int retain_guard;
 __thread struct thread_state *thread_state_self;
@@ -70,7 +72,13 @@ struct thread_state *thread_state_create(void)
     if (!ts)
         return NULL;
     /* Seed differs per thread and per process (fork). */
-    ts->rng = hash_fib_folded((uint64_t)(uintptr_t)&thread_state_self) ^ (uint64_t)(uintptr_t)ts;
+    /* A seed of its own for every thread: a new thread often gets the stack
+     * (so the TLS address) and the record of one that just ended, and equal
+     * seeds would sample the same allocations in every thread. */
+    static uint64_t threads_seeded;
+    uint64_t n = __atomic_add_fetch(&threads_seeded, 1, __ATOMIC_RELAXED);
+    ts->rng = hash_mix(n ^ hash_fib_folded((uint64_t)(uintptr_t)ts) ^ clock_coarse_ns() ^
+                       ((uint64_t)getpid() << 32));
     ts->rng |= 1;
     ts->sample_left = 0;
     ts->sample_primed = 0;
