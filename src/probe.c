@@ -26,4 +26,9 @@ enum probe_confidence probe_confidence_high(const struct probe_track *t, int sit
     return CONFIDENCE_HIGH;
 }
 
+int probe_table_like_by_pointers(const struct classified *c, const struct probe_result *r)
+{
+    return c->pointer_evidence;
+}
+
 int probe_partly_used(float occ) { return occ >= 0.05f && occ <= 0.97f; }

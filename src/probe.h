@@ -81,6 +81,9 @@ void probe_track_update(struct probe_track *t, const struct probe_ops *ops, cons
 /* Shared rules the probes pick from. */
 enum probe_confidence probe_confidence_from_growth(const struct probe_track *t, int site_grows);
 enum probe_confidence probe_confidence_high(const struct probe_track *t, int site_grows);
+/* table_like for probes that count pointers: plenty of them
+ * (classified.pointer_evidence) is what makes a table of pointers. */
+int probe_table_like_by_pointers(const struct classified *c, const struct probe_result *r);
 /* Some used and some free (5%..97%): a hash table always has free slots, a
  * filled buffer has none. */
 int probe_partly_used(float occ);

@@ -69,15 +69,9 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
     memo->PTR_NOW = c->pointer_share;
 }
 
-/* As for the pointer probe: plenty of pointers. */
-static int table_like(const struct classified *c, const struct probe_result *r)
-{
-    return c->pointer_evidence;
-}
-
 const struct probe_ops probe_liveness = {
     .name = "liveness",
     .measure = measure,
-    .table_like = table_like,
+    .table_like = probe_table_like_by_pointers,
     .confidence = probe_confidence_from_growth,
 };

@@ -14,15 +14,9 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
     out->valid = 1;
 }
 
-/* Pointers in enough slots are what makes a table of pointers. */
-static int table_like(const struct classified *c, const struct probe_result *r)
-{
-    return c->pointer_evidence;
-}
-
 const struct probe_ops probe_pointer = {
     .name = "pointer",
     .measure = measure,
-    .table_like = table_like,
+    .table_like = probe_table_like_by_pointers,
     .confidence = probe_confidence_from_growth,
 };
