@@ -1,7 +1,7 @@
 /* block_read.h: which bytes of a watched block a measurement reads, and the
  * copy of them that the classifier and the probes work on.
  *
- * A block's read plan is fixed when its watch starts: a stratified sample of
+ * A block's read plan is fixed when its watch starts: a stratified choice of
  * 128-byte chunks spread evenly over the block (one per 64 KiB, 32 to 256:
  * 4 to 32 KiB), the same offsets every time, so a measurement costs the same
  * however large the block is.  A probe may add one byte region of its own
@@ -28,7 +28,7 @@ struct block_read_plan {
 };
 
 void block_read_plan_init(struct block_read_plan *p, uintptr_t addr, uint64_t size);
-/* Adds a stratified sample of [off, off+len) for owner (up to
+/* Adds a stratified choice of chunks of [off, off+len) for owner (up to
  * BLOCK_MAX_PIECES chunks, or the whole region if it is shorter than one
  * chunk).  One region per owner; an owner's second call is ignored. */
 void block_read_plan_add_region(struct block_read_plan *p, const void *owner, uintptr_t addr,

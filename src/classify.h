@@ -61,7 +61,7 @@ struct classified {
 };
 
 /* Classifies copy.  *layout is the block's layout so far: refined when the
- * sample shows one (pointers first, else non-zero words). */
+ * copy shows one (pointers first, else non-zero words). */
 void classify(const struct block_copy *copy, const struct mapped_ranges *ranges,
               struct slot_layout *layout, struct classified *out);
 

@@ -2,7 +2,7 @@
  *
  * Program threads only add and end watches (a lock, a few stores).  All
  * reading of block memory happens on the sampler thread, which holds a
- * block's watch lock only while copying its sample (a few KiB): a free of
+ * block's watch lock only while copying its chunks (a few KiB): a free of
  * that block waits at most that long.  Watch records are recycled by the
  * sampler alone, so a record it is looking at never disappears under it. */
 #include "retention.h"
