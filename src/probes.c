@@ -42,5 +42,25 @@ void probes_measure(const struct classified *c, const struct block_facts *b, str
     }
 }
 
+int probes_explaining(const struct probe_track *tracks)
+{
+    for (int p = 0; p < probe_count; p++)
+        if (probe_table[p]->exact && tracks[p].valid && tracks[p].peak_table_like)
+            return p;
+    int best = -1;
+    float best_ratio = 2;
+    for (int p = 0; p < probe_count; p++) {
+        const struct probe_track *t = &tracks[p];
+        if (!t->valid || !t->peak_table_like)
+            continue;
+        float ratio = t->now / t->peak;
+        if (ratio < best_ratio - 0.01f) {
+            best_ratio = ratio;
+            best = p;
+        }
+    }
+    return best;
+}
+
 _Static_assert(sizeof probe_table / sizeof probe_table[0] <= PROBES_MAX,
                "more probes than PROBES_MAX: raise it in probes.h");

@@ -16,5 +16,9 @@ void probes_plan(const struct block_facts *b, struct probe_track *tracks, struct
 /* Then, on the classified copy: each probe's reading, recorded in its track. */
 void probes_measure(const struct classified *c, const struct block_facts *b, struct probe_track *tracks,
                     struct probe_result *results);
+/* The probe that explains a block's readings: an exact one whose peak was
+ * table-like, else the one that fell furthest (now / peak) among those whose
+ * peak was, the earlier on a tie.  -1 if no probe saw a table. */
+int probes_explaining(const struct probe_track *tracks);
 
 #endif

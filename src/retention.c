@@ -190,28 +190,11 @@ static void history_add(struct watch *w, uint32_t t)
         h->occ[p] = w->track[p].valid ? w->track[p].now : -1;
 }
 
-/* A probe may explain a drop only if, at its peak, it saw a table (its
- * table_like).  The block's probe is an exact one that saw a table, else the
- * one that fell furthest among those that did (the earlier on a tie). */
+/* The block's probe (probes_explaining): a probe may explain a drop only if,
+ * at its peak, it saw a table. */
 static void evaluate(struct watch *w, uint32_t t)
 {
-    int best = -1;
-    for (int p = 0; p < probe_count && best < 0; p++)
-        if (probe_table[p]->exact && w->track[p].valid && w->track[p].peak_table_like)
-            best = p;
-    if (best < 0) {
-        float best_ratio = 2;
-        for (int p = 0; p < probe_count; p++) {
-            const struct probe_track *tr = &w->track[p];
-            if (!tr->valid || !tr->peak_table_like)
-                continue;
-            float ratio = tr->now / tr->peak;
-            if (ratio < best_ratio - 0.01f) {
-                best_ratio = ratio;
-                best = p;
-            }
-        }
-    }
+    int best = probes_explaining(w->track);
     w->best = best;
     int retained = best >= 0 && t - w->birth_ms >= retain_config.min_age_ms &&
                    w->track[best].now <= retain_config.drop * w->track[best].peak;
