@@ -27,7 +27,7 @@ EXPORT int retain_report_now_impl(void)
     struct guard g = guard_enter();
     int rc = sampler_report(REPORT_SIGNAL);
     if (rc == SAMPLER_UNAVAILABLE)
-        rc = report_write(REPORT_SIGNAL);
+        rc = report_write(REPORT_SIGNAL, NULL);
     guard_leave(g);
     return rc;
 }

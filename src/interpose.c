@@ -16,7 +16,7 @@
 #include "guard.h"
 #include "profiler.h"
 #include "real_alloc.h"
-#include "referents.h"
+#include "probe_liveness.h"
 #include "retention.h"
 #include "sampling.h"
 #include "site_table.h"
@@ -131,8 +131,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
     ts->c.allocations++;
     ts->c.bytes_allocated += usable;
     ts->unflushed += (int64_t)usable;
-    if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
-        referents_reused((uintptr_t)p);
+    liveness_on_alloc(p);
     if (unlikely(!__atomic_load_n(&profiler.ready, __ATOMIC_RELAXED)))
         return;
 
@@ -171,8 +170,7 @@ static inline __attribute__((always_inline)) void note_gone(struct thread_state 
     ts->c.frees++;
     ts->c.bytes_freed += usable;
     ts->unflushed -= (int64_t)usable;
-    if (unlikely(referents_armed) && referent_maybe((uintptr_t)p))
-        referents_freed((uintptr_t)p);
+    liveness_on_free(p);
     if (b)
         untrack(ts, b, reallocated);
 }

@@ -5,6 +5,7 @@
  * handlers and static destructors, so the exit report sees a C++ map
  * destroyed when main returns as freed. */
 #include "profiler.h"
+#include "process.h"
 #include "arena.h"
 #include "block_table.h"
 #include "clock.h"
@@ -94,8 +95,8 @@ static void fork_child(void)
     for (size_t i = NMODULES; i-- > 0;)
         if (modules[i].postfork_child)
             modules[i].postfork_child();
-    profiler.pid = getpid();
-    profiler.forked = 1;
+    process.pid = getpid();
+    process.forked = 1;
     __atomic_store_n(&profiler.finished, RUNNING, __ATOMIC_RELEASE);
     fds_init();
     if (!profiler.sandboxed)
@@ -125,11 +126,11 @@ __attribute__((constructor)) static void profiler_start(void)
     log_init();
     config_load();
     fds_init();
-    clock_start_ns = profiler.start_ns = clock_coarse_ns();
-    profiler.pid = getpid();
+    clock_start_ns = process.start_ns = clock_coarse_ns();
+    process.pid = getpid();
     /* A daemon may chdir("/") later; its report still goes where it started. */
-    if (!getcwd(profiler.start_dir, sizeof profiler.start_dir))
-        profiler.start_dir[0] = 0;
+    if (!getcwd(process.start_dir, sizeof process.start_dir))
+        process.start_dir[0] = 0;
     int mode = seccomp_mode();
     if (mode) {
         /* Under a filter, any call of ours the program does not make itself
@@ -169,7 +170,7 @@ void profiler_finish(void)
 {
     if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
         return;
-    if (getpid() != profiler.pid)       /* vfork child: not our memory to touch */
+    if (getpid() != process.pid)       /* vfork child: not our memory to touch */
         return;
     int state = RUNNING;
     if (!__atomic_compare_exchange_n(&profiler.finished, &state, FINISHING, 0, __ATOMIC_ACQ_REL,
@@ -191,7 +192,7 @@ void profiler_finish(void)
     struct guard g = guard_enter();
     int rc = sampler_finish(FINISH_TIMEOUT_MS);
     if (rc == SAMPLER_UNAVAILABLE)
-        report_write(REPORT_EXIT);      /* no sampler thread, or this is it */
+        report_write(REPORT_EXIT, sampler_is_self() ? sampler_scratch() : retention_scratch_fallback());
     else if (rc < 0 && !retain_config.quiet)
         log_error("the final report took over %d s; exiting without it", FINISH_TIMEOUT_MS / 1000);
     __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
@@ -239,6 +240,7 @@ static const struct profiler_call {
     { SAMPLER_THREAD, SYS_nanosleep, { 0 } },
     { SAMPLER_THREAD, SYS_rt_sigprocmask, { SIG_SETMASK } },
     { SAMPLER_THREAD, SYS_exit_group, { 0 } },
+    { SAMPLER_THREAD, SYS_mincore, { 0, 4096, 0 } },
     /* process_vm_readv failing with an errno is fine (memcpy under the
      * block's lock instead); killing is not */
     { SAMPLER_THREAD, SYS_process_vm_readv, { 0, 0, 1, 0, 1, 0 } },

@@ -11,10 +11,6 @@ struct profiler {
     int ready;                  /* set once start-up finished: wrappers track */
     int finished;               /* final report: 0 not yet, 1 being written, 2 done */
     int sandboxed;              /* a seccomp filter: no more system calls of ours */
-    int forked;                 /* this process is a fork child of a profiled one */
-    pid_t pid;
-    uint64_t start_ns;
-    char start_dir[4096];       /* cwd at start: relative report paths resolve here */
 };
 
 extern struct profiler profiler;

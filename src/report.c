@@ -6,7 +6,9 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
-#include "profiler.h"
+#include "internal_alloc.h"
+#include "guard.h"
+#include "process.h"
 #include "report_file.h"
 #include "site_table.h"
 
@@ -101,14 +103,14 @@ static void output_prefix(char *out, size_t cap)
     const char *fmt = retain_config.output;
     size_t n = 0;
     int had_pid = 0;
-    if (fmt[0] != '/' && profiler.start_dir[0]) {
-        n = (size_t)snprintf(out, cap, "%s/", profiler.start_dir);
+    if (fmt[0] != '/' && process.start_dir[0]) {
+        n = (size_t)snprintf(out, cap, "%s/", process.start_dir);
         if (n >= cap / 2)
             n = 0;                      /* absurdly deep: stay relative */
     }
     for (const char *p = fmt; *p && n + 24 < cap; p++) {
         if (p[0] == '%' && p[1] == 'p') {
-            n += (size_t)snprintf(out + n, cap - n, "%d", (int)profiler.pid);
+            n += (size_t)snprintf(out + n, cap - n, "%d", (int)process.pid);
             had_pid = 1;
             p++;
         } else {
@@ -119,9 +121,9 @@ static void output_prefix(char *out, size_t cap)
     if (had_pid)
         return;
     if (suffix_pid < 0)
-        suffix_pid = profiler.forked || parent_is_profiled();
+        suffix_pid = process.forked || parent_is_profiled();
     if (suffix_pid && n + 24 < cap)
-        snprintf(out + n, cap - n, ".%d", (int)profiler.pid);
+        snprintf(out + n, cap - n, ".%d", (int)process.pid);
 }
 
 /* NULL if written; else the path, and *e why. */
@@ -202,11 +204,51 @@ int report_stack(struct report *r, struct site *s, const struct frame **out, int
 
 static const char *reason_names[] = { "exit", "signal", "periodic" };
 
+uint64_t report_retained_bytes(const struct report *r)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        sum += r->findings[i].retained_bytes;
+    return sum;
+}
+
+/* Of each finding's retained bytes, the resident share of its block. */
+uint64_t report_retained_resident_bytes(const struct report *r)
+{
+    double sum = 0;
+    for (int i = 0; i < r->nfindings; i++) {
+        const struct finding *f = &r->findings[i];
+        if (f->capacity_bytes)
+            sum += (double)f->retained_bytes * (double)f->resident_bytes / (double)f->capacity_bytes;
+    }
+    return (uint64_t)sum;
+}
+
+uint32_t report_longest_gap_ms(const struct report *r)
+{
+    uint32_t gap = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        if (r->findings[i].longest_gap_ms > gap)
+            gap = r->findings[i].longest_gap_ms;
+    return gap;
+}
+
+/* VmRSS from /proc/self/statm (pages). */
+static uint64_t rss_bytes(void)
+{
+    size_t len;
+    char *statm = read_small_file("/proc/self/statm", 4096, &len);
+    if (!statm)
+        return 0;
+    unsigned long long size = 0, resident = 0;
+    sscanf(statm, "%llu %llu", &size, &resident);
+    internal_free(statm);
+    return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 static void summary_line(struct report *r, const char *prefix, int ok)
 {
-    uint64_t retained = 0;
-    for (int i = 0; i < r->nfindings; i++)
-        retained += r->findings[i].retained_bytes;
+    uint64_t retained = report_retained_bytes(r);
     struct strbuf sb;
     sb_init(&sb);
     sb_printf(&sb, "%llu allocations, peak ", (unsigned long long)r->counters.allocations);
@@ -215,7 +257,9 @@ static void summary_line(struct report *r, const char *prefix, int ok)
     if (r->nfindings) {
         sb_puts(&sb, " holding ");
         sb_bytes(&sb, (double)retained);
-        sb_puts(&sb, " unused");
+        sb_puts(&sb, " unused (");
+        sb_bytes(&sb, (double)report_retained_resident_bytes(r));
+        sb_puts(&sb, " of it resident)");
     }
     if (ok)
         log_error("%s; report: %s.txt", sb.data ? sb.data : "", prefix);
@@ -224,18 +268,18 @@ static void summary_line(struct report *r, const char *prefix, int ok)
     sb_free(&sb);
 }
 
-int report_write(enum report_reason reason)
+int report_write(enum report_reason reason, struct measure_scratch *scratch)
 {
     int saved_errno = errno;
-    retain_guard++;
+    struct guard guard = guard_enter();
     pthread_mutex_lock(&write_lock);
 
     struct report r;
     memset(&r, 0, sizeof r);
     r.reason = reason;
     r.reason_name = reason_names[reason];
-    r.pid = (int)profiler.pid;
-    r.duration_ms = (clock_now_ns() - profiler.start_ns) / 1000000u;
+    r.pid = (int)process.pid;
+    r.duration_ms = (clock_now_ns() - process.start_ns) / 1000000u;
     /* NUL-separated argv; the last argument may have been cut short. */
     r.command = read_small_file("/proc/self/cmdline", 1u << 20, &r.command_len);
     thread_state_totals(&r.counters);
@@ -245,7 +289,7 @@ int report_write(enum report_reason reason)
                        ? r.counters.bytes_allocated - r.counters.bytes_freed : 0;
     if (r.peak_live_bytes < r.live_bytes)
         r.peak_live_bytes = r.live_bytes;
-    r.nfindings = retention_findings(&r.findings, reason == REPORT_EXIT);
+    r.nfindings = retention_findings(&r.findings, reason == REPORT_EXIT ? scratch : NULL);
     snapshot_sites(&r);
     r.modules = malloc(REPORT_MAX_MODULES * sizeof *r.modules);
     if (r.modules)
@@ -253,6 +297,7 @@ int report_write(enum report_reason reason)
     retention_stats(&r.sampler);
     r.tracked_blocks = block_table_count();
     r.profiler_bytes = arena_bytes();
+    r.rss_bytes = rss_bytes();
     r.sym = symbolizer_new();
 
     char prefix[4600], json_path[4700], text_path[4700];
@@ -291,10 +336,10 @@ int report_write(enum report_reason reason)
     symbolizer_free(r.sym);
     free(r.command);
     free(r.sites);
-    free(r.findings);
+    internal_free(r.findings);
     free(r.modules);
     pthread_mutex_unlock(&write_lock);
-    retain_guard--;
+    guard_leave(guard);
     errno = saved_errno;
     return rc;
 }

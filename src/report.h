@@ -12,8 +12,10 @@
 
 enum report_reason { REPORT_EXIT, REPORT_SIGNAL, REPORT_PERIODIC };
 
-/* Writes both files; returns 0 on success.  Serialised by a mutex. */
-int report_write(enum report_reason reason);
+/* Writes both files; returns 0 on success.  Serialised by a mutex.  The
+ * exit report first measures every live block with scratch (the caller's:
+ * retention.h); other reports do not measure. */
+int report_write(enum report_reason reason, struct measure_scratch *scratch);
 
 void report_after_fork_child(void);
 
@@ -43,7 +45,8 @@ struct report {
     int nmodules;
     struct sampler_stats sampler;
     uint64_t tracked_blocks;
-    uint64_t profiler_bytes;
+    uint64_t profiler_bytes;    /* libretain's own mappings (arena, block table) */
+    uint64_t rss_bytes;         /* the process's resident set at report time */
     struct symbolizer *sym;
     char (*errors)[600];        /* report-write failures since the last report written */
     int nerrors;
@@ -52,6 +55,12 @@ struct report {
 
 /* A site's stack as logical frames (inlines expanded), up to max. */
 int report_stack(struct report *r, struct site *s, const struct frame **out, int max);
+
+/* Sums over the report's findings. */
+uint64_t report_retained_bytes(const struct report *r);
+uint64_t report_retained_resident_bytes(const struct report *r);
+/* The longest time between two measurements of a finding's block. */
+uint32_t report_longest_gap_ms(const struct report *r);
 
 void report_json(struct report *r, struct strbuf *sb);
 void report_text(struct report *r, struct strbuf *sb);

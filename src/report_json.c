@@ -77,6 +77,8 @@ static void finding_json(struct report *r, struct strbuf *sb, const struct findi
     sb_printf(sb, ", \"live\": %s, \"retained_ms\": %llu, \"site\": %u,\n",
               f->live ? "true" : "false", (unsigned long long)f->retained_ms,
               f->site ? f->site->id : 0);
+    sb_printf(sb, "     \"kind\": \"block\", \"resident_bytes\": %llu, \"longest_gap_ms\": %u,\n",
+              (unsigned long long)f->resident_bytes, f->longest_gap_ms);
     sb_puts(sb, "     \"stack\": ");
     stack_json(r, sb, f->site, "     ");
     sb_puts(sb, ",\n     \"history\": [");
@@ -102,16 +104,25 @@ void report_json(struct report *r, struct strbuf *sb)
     config_json(sb);
     sb_printf(sb, "  \"totals\": {\"allocations\": %llu, \"frees\": %llu, \"live_bytes\": %llu, "
                   "\"peak_live_bytes\": %llu, \"sites\": %u, \"sites_written\": %d, "
-                  "\"tracked_blocks\": %llu, \"profiler_bytes\": %llu},\n",
+                  "\"tracked_blocks\": %llu, \"profiler_bytes\": %llu, \"rss_bytes\": %llu, "
+                  "\"retained_bytes\": %llu, \"retained_resident_bytes\": %llu},\n",
               (unsigned long long)r->counters.allocations, (unsigned long long)r->counters.frees,
               (unsigned long long)r->live_bytes, (unsigned long long)r->peak_live_bytes,
               r->nsites_total, r->nsites, (unsigned long long)r->tracked_blocks,
-              (unsigned long long)r->profiler_bytes);
+              (unsigned long long)r->profiler_bytes, (unsigned long long)r->rss_bytes,
+              (unsigned long long)report_retained_bytes(r),
+              (unsigned long long)report_retained_resident_bytes(r));
     sb_printf(sb, "  \"sampler\": {\"passes\": %llu, \"bytes_scanned\": %llu, \"cpu_ms\": %.1f, "
-                  "\"watched_blocks\": %llu, \"watched_bytes\": %llu, \"longest_hold_us\": %.1f},\n",
+                  "\"watched_blocks\": %llu, \"watched_bytes\": %llu, \"longest_hold_us\": %.1f,\n",
               (unsigned long long)r->sampler.passes, (unsigned long long)r->sampler.bytes_scanned,
               r->sampler.cpu_ns / 1e6, (unsigned long long)r->sampler.watched_blocks,
               (unsigned long long)r->sampler.watched_bytes, r->sampler.longest_hold_ns / 1e3);
+    sb_puts(sb, "              \"measurements\": {");
+    for (int c = 0; c < MEASURE_CLASSES; c++)
+        sb_printf(sb, "%s\"%s\": %llu", c ? ", " : "", measure_class_names[c],
+                  (unsigned long long)r->sampler.measurements[c]);
+    sb_printf(sb, "}, \"watch_records\": %llu, \"longest_gap_ms\": %u},\n",
+              (unsigned long long)r->sampler.watch_records, report_longest_gap_ms(r));
 
     /* Report-write failures since the last report written (RETAIN_QUIET=1
      * keeps them off stderr: this is where they are told). */

@@ -72,6 +72,13 @@ static void finding_text(struct report *r, struct strbuf *sb, int i, const struc
                   "block age %.1f s; %s\n",
               f->occupancy * 100, f->peak_occupancy * 100, f->retained_ms / 1000.0,
               f->age_ms / 1000.0, f->live ? "still allocated" : "freed before the report");
+    if (f->live) {
+        sb_puts(sb, "    resident: ");
+        sb_bytes(sb, (double)f->resident_bytes);
+        sb_puts(sb, " of the block's ");
+        sb_bytes(sb, (double)f->capacity_bytes);
+        sb_puts(sb, " are in RAM\n");
+    }
     history_chart(sb, f);
     sb_printf(sb, "    allocated at (site %u):\n", f->site ? f->site->id : 0);
     stack_text(r, sb, f->site, "      ");
@@ -121,9 +128,7 @@ void report_text(struct report *r, struct strbuf *sb)
         sb_puts(sb, "\n");
     }
 
-    uint64_t retained = 0;
-    for (int i = 0; i < r->nfindings; i++)
-        retained += r->findings[i].retained_bytes;
+    uint64_t retained = report_retained_bytes(r);
     sb_puts(sb, "== Retained blocks ==\n");
     if (r->nfindings == 0) {
         sb_puts(sb, "None: no watched block (");
@@ -133,7 +138,9 @@ void report_text(struct report *r, struct strbuf *sb)
         sb_printf(sb, "%d block%s keep%s ", r->nfindings, r->nfindings == 1 ? "" : "s",
                   r->nfindings == 1 ? "s" : "");
         sb_bytes(sb, (double)retained);
-        sb_printf(sb, " beyond what %s contents need.\n\n", r->nfindings == 1 ? "its" : "their");
+        sb_printf(sb, " beyond what %s contents need; ", r->nfindings == 1 ? "its" : "their");
+        sb_bytes(sb, (double)report_retained_resident_bytes(r));
+        sb_puts(sb, " of that is resident.\n\n");
         for (int i = 0; i < r->nfindings; i++)
             finding_text(r, sb, i, &r->findings[i]);
     }
@@ -145,6 +152,13 @@ void report_text(struct report *r, struct strbuf *sb)
     sb_puts(sb, ", peak live ");
     sb_bytes(sb, (double)r->peak_live_bytes);
     sb_printf(sb, ", %u call sites\n", r->nsites_total);
+    if (r->rss_bytes) {
+        sb_puts(sb, "resident set ");
+        sb_bytes(sb, (double)r->rss_bytes);
+        sb_puts(sb, ", of which libretain's own mappings ");
+        sb_bytes(sb, (double)r->profiler_bytes);
+        sb_puts(sb, "\n");
+    }
     if (retain_config.sample_bytes)
         sb_printf(sb, "small allocations sampled every %zu bytes on average: per-site figures "
                       "are estimates (RETAIN_SAMPLE=0 for exact counts)\n",

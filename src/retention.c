@@ -3,8 +3,9 @@
  * Program threads only add and end watches (a lock, a few stores).  All
  * reading of block memory happens on the sampler thread, which holds a
  * block's watch lock only while copying its chunks (a few KiB): a free of
- * that block waits at most that long.  Watch records are recycled by the
- * sampler alone, so a record it is looking at never disappears under it. */
+ * that block waits at most that long.  A record ends with its block; the
+ * records a pass holds (in_pass) end when the pass is done, so a record
+ * the sampler is looking at never disappears under it. */
 #include "retention.h"
 #include "arena.h"
 #include "block_table.h"
@@ -16,10 +17,13 @@
 #include "mem_read.h"
 #include "probes.h"
 #include "site_table.h"
+#include "internal_alloc.h"
+#include "mutex.h"
 #include "spinlock.h"
 #include "thread_state.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,12 +37,39 @@
  * a growth series. */
 #define GROWTH_WINDOW_MS 2000
 #define SLICE_NS 1000000
+/* A block that never looked like a table and did not change is measured
+ * less and less often: its gap doubles up to this many intervals. */
+#define BACKOFF_MAX_INTERVALS 32
+/* A reading that moved by less than this is "unchanged". */
+#define CHANGE_EPSILON 0.02f
 
 struct history_point {
     uint32_t ms;                /* since the block's birth */
     float occ[PROBES_MAX];      /* -1: no reading */
 };
 
+/* What only the sampler reads and writes about a watched block: made at its
+ * first measurement, so that a large block that dies young costs a small
+ * record and two lock round-trips, not a read plan and a history. */
+struct watch_detail {
+    struct block_read_plan plan;
+    struct slot_layout layout;
+    int measured;
+    struct probe_track track[PROBES_MAX];       /* by probe_table index */
+    int best;                   /* probe that explains the drop, -1 none */
+    uint32_t retained_since;    /* ms since profiler start, or NOT_RETAINED */
+    uint32_t gap_ms;            /* until the next measurement */
+    uint32_t last_ms, longest_gap_ms;
+    uint64_t resident_bytes;    /* of the block, while it is retained */
+    int nhist;
+    uint32_t hist_step_ms;
+    struct history_point hist[HISTORY_MAX];
+    struct watch_detail *next_spare;
+};
+
+/* A watched block, from its malloc to its free (or the end of the pass that
+ * was reading it when it was freed): records are bounded by the blocks
+ * alive, whatever the sampler is doing. */
 struct watch {
     uintptr_t addr;
     uint64_t size;
@@ -48,46 +79,127 @@ struct watch {
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
     int unreadable;             /* its memory vanished without a free: not measured */
     uint32_t end_ms;
-    struct block_read_plan plan;
-    struct slot_layout layout;
     uint64_t ann_used, ann_capacity;
     int annotated;
-    int measured;
-    uint32_t next_due_ms;
-    struct probe_track track[PROBES_MAX];       /* by probe_table index */
-    int best;                   /* probe that explains the drop, -1 none */
-    uint32_t retained_since;    /* ms since profiler start, or NOT_RETAINED */
-    int nhist;
-    uint32_t hist_step_ms;
-    struct history_point hist[HISTORY_MAX];
-    struct watch *next;
+    int in_pass;                /* a pass holds it (registry_lock) */
+    uint32_t next_due_ms;       /* sampler */
+    struct watch_detail *d;     /* sampler; NULL until first measured */
+    struct watch *prev, *next;  /* the registry, or the spare list */
 };
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct watch *watched;           /* live and ended-but-not-collected */
+/* What a pass needs besides the registry: owned by the thread that makes
+ * passes (the sampler), passed explicitly, checked in debug builds. */
+struct measure_scratch {
+    struct mapped_ranges ranges;
+    struct block_copy copy;
+    struct classified classified;
+    uint64_t budget_next_ns;    /* no pass before this (CPU budget) */
+    unsigned char resident[4096];       /* mincore vector: 16 MiB per call */
+#ifdef RETAIN_DEBUG
+    pthread_t owner;
+#endif
+};
+
+static struct rmutex registry_lock = RMUTEX_INIT(LOCK_RANK_RETENTION);
+static struct watch *watched;           /* live, and ended while in a pass */
 static struct watch *spare;             /* recycled records */
+static struct watch_detail *spare_details;
 static struct finding *past;            /* findings of blocks already freed */
 static int npast;
 static struct sampler_stats stats;
 static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soon */
-/* Sampler thread (or exit) only. */
-static struct mapped_ranges ranges;
-static struct block_copy copy_buf;
-static struct classified classified_buf;
+
+const char *const measure_class_names[MEASURE_CLASSES] = { "first", "table", "changed", "at_rest" };
 
 void retention_init(void (*wake)(void)) { wake_sampler = wake; }
 
 static uint32_t now_ms(void) { return clock_since_start_ms(clock_now_ns()); }
 
+struct measure_scratch *retention_scratch_new(void)
+{
+    return arena_alloc(sizeof(struct measure_scratch));
+}
+
+struct measure_scratch *retention_scratch_fallback(void)
+{
+    static struct measure_scratch *fallback;
+    if (!fallback)
+        fallback = retention_scratch_new();
+    retention_scratch_adopt(fallback);
+    return fallback;
+}
+
+void retention_scratch_adopt(struct measure_scratch *s)
+{
+#ifdef RETAIN_DEBUG
+    if (s)
+        s->owner = pthread_self();
+#else
+    (void)s;
+#endif
+}
+
+static void scratch_check(const struct measure_scratch *s)
+{
+#ifdef RETAIN_DEBUG
+    if (!pthread_equal(s->owner, pthread_self()))
+        lock_rank_violation(LOCK_RANK_RETENTION, LOCK_RANK_RETENTION);
+#else
+    (void)s;
+#endif
+}
+
+/* ---- the registry ------------------------------------------------------- */
+
+static void link_watch(struct watch *w)
+{
+    w->prev = NULL;
+    w->next = watched;
+    if (watched)
+        watched->prev = w;
+    watched = w;
+}
+
+static void unlink_watch(struct watch *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        watched = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+}
+
+static int as_finding(const struct watch *w, uint32_t t, struct finding *f);
+static void keep_past(const struct finding *f);
+
+/* The record of an ended block leaves the registry: its finding, if it
+ * is one, is kept; record and detail are recycled.  Caller holds
+ * registry_lock, and no pass holds w. */
+static void retire(struct watch *w, uint32_t t)
+{
+    struct finding f;
+    if (w->d && as_finding(w, t, &f))
+        keep_past(&f);
+    unlink_watch(w);
+    if (w->d) {
+        w->d->next_spare = spare_details;
+        spare_details = w->d;
+        w->d = NULL;
+    }
+    w->next = spare;
+    spare = w;
+}
+
 /* ---- program threads ---------------------------------------------------- */
 
 struct watch *retention_watch(const struct block *b)
 {
-    pthread_mutex_lock(&registry_lock);
+    rmutex_lock(&registry_lock);
     struct watch *w = spare;
     if (w)
         spare = w->next;
-    pthread_mutex_unlock(&registry_lock);
+    rmutex_unlock(&registry_lock);
     if (!w)
         w = arena_alloc(sizeof *w);
     if (!w)
@@ -97,11 +209,7 @@ struct watch *retention_watch(const struct block *b)
     w->size = b->size;
     w->site = b->site;
     w->birth_ms = b->birth_ms;
-    w->best = -1;
-    w->retained_since = NOT_RETAINED;
-    w->hist_step_ms = retain_config.interval_ms;
-    w->layout.stride = 1;
-    block_read_plan_init(&w->plan, b->addr, b->size);
+    w->next_due_ms = 0;         /* a new block gets an early first look */
 
     struct site *s = b->site;
     int growth = 0;
@@ -118,12 +226,11 @@ struct watch *retention_watch(const struct block *b)
         __atomic_store_n(&s->last_large_ms, t ? t : 1, __ATOMIC_RELAXED);
         __atomic_store_n(&s->last_large_size, b->size, __ATOMIC_RELAXED);
     }
-    pthread_mutex_lock(&registry_lock);
-    w->next = watched;
-    watched = w;
+    rmutex_lock(&registry_lock);
+    link_watch(w);
     stats.watched_blocks++;
     stats.watched_bytes += b->size;
-    pthread_mutex_unlock(&registry_lock);
+    rmutex_unlock(&registry_lock);
     /* A growing table is worth a look now: it may drain before the next
      * periodic pass. */
     if ((growth || (s && s->replaced_by_larger)) && wake_sampler)
@@ -152,10 +259,12 @@ void retention_unwatch(struct watch *w, int reallocated)
             __atomic_store_n(&s->last_shed_ms, t ? t : 1, __ATOMIC_RELAXED);
         }
     }
-    pthread_mutex_lock(&registry_lock);
+    rmutex_lock(&registry_lock);
     stats.watched_blocks--;
     stats.watched_bytes -= w->size;
-    pthread_mutex_unlock(&registry_lock);
+    if (!w->in_pass)
+        retire(w, t);           /* else the pass retires it when done */
+    rmutex_unlock(&registry_lock);
 }
 
 void retention_annotate(const void *block, size_t used, size_t capacity)
@@ -171,58 +280,107 @@ void retention_annotate(const void *block, size_t used, size_t capacity)
 
 /* ---- measuring ---------------------------------------------------------- */
 
-static void history_add(struct watch *w, uint32_t t)
+static void history_add(struct watch_detail *d, uint32_t age)
 {
-    uint32_t age = t - w->birth_ms;
-    if (w->nhist && age - w->hist[w->nhist - 1].ms < w->hist_step_ms)
+    if (d->nhist && age - d->hist[d->nhist - 1].ms < d->hist_step_ms)
         return;
-    if (w->nhist == HISTORY_MAX) {
+    if (d->nhist == HISTORY_MAX) {
         /* Keep every other point and halve the resolution: the history
          * spans the block's whole life in constant space. */
         for (int i = 0; i < HISTORY_MAX / 2; i++)
-            w->hist[i] = w->hist[2 * i + 1];
-        w->nhist = HISTORY_MAX / 2;
-        w->hist_step_ms *= 2;
+            d->hist[i] = d->hist[2 * i + 1];
+        d->nhist = HISTORY_MAX / 2;
+        d->hist_step_ms *= 2;
     }
-    struct history_point *h = &w->hist[w->nhist++];
+    struct history_point *h = &d->hist[d->nhist++];
     h->ms = age;
     for (int p = 0; p < probe_count; p++)
-        h->occ[p] = w->track[p].valid ? w->track[p].now : -1;
+        h->occ[p] = d->track[p].valid ? d->track[p].now : -1;
 }
 
 /* The block's probe (probes_explaining): a probe may explain a drop only if,
  * at its peak, it saw a table. */
 static void evaluate(struct watch *w, uint32_t t)
 {
-    int best = probes_explaining(w->track);
-    w->best = best;
+    struct watch_detail *d = w->d;
+    int best = probes_explaining(d->track);
+    d->best = best;
     int retained = best >= 0 && t - w->birth_ms >= retain_config.min_age_ms &&
-                   w->track[best].now <= retain_config.drop * w->track[best].peak;
+                   d->track[best].now <= retain_config.drop * d->track[best].peak;
     if (!retained)
-        w->retained_since = NOT_RETAINED;
-    else if (w->retained_since == NOT_RETAINED)
-        w->retained_since = t;
-    history_add(w, t);
+        d->retained_since = NOT_RETAINED;
+    else if (d->retained_since == NOT_RETAINED)
+        d->retained_since = t;
+    history_add(d, t - w->birth_ms);
 }
 
-static uint64_t measure(struct watch *w)
+static struct watch_detail *detail_new(const struct watch *w)
 {
+    rmutex_lock(&registry_lock);
+    struct watch_detail *d = spare_details;
+    if (d)
+        spare_details = d->next_spare;
+    rmutex_unlock(&registry_lock);
+    if (!d)
+        d = arena_alloc(sizeof *d);
+    if (!d)
+        return NULL;
+    memset(d, 0, sizeof *d);
+    d->best = -1;
+    d->retained_since = NOT_RETAINED;
+    d->hist_step_ms = retain_config.interval_ms;
+    d->gap_ms = retain_config.interval_ms;
+    d->layout.stride = 1;
+    block_read_plan_init(&d->plan, w->addr, w->size);
+    return d;
+}
+
+/* Bytes of [addr, addr+size) in RAM (mincore), 0 if it cannot be told. */
+static uint64_t resident_bytes(struct measure_scratch *s, uintptr_t addr, uint64_t size)
+{
+    const uint64_t page = 4096;
+    uintptr_t lo = addr & ~(uintptr_t)(page - 1), hi = (addr + size + page - 1) & ~(uintptr_t)(page - 1);
+    uint64_t pages = 0;
+    for (uintptr_t at = lo; at < hi;) {
+        uint64_t n = (hi - at) / page;
+        if (n > sizeof s->resident)
+            n = sizeof s->resident;
+        if (mincore((void *)at, n * page, s->resident) != 0)
+            return 0;
+        for (uint64_t i = 0; i < n; i++)
+            pages += s->resident[i] & 1;
+        at += n * page;
+    }
+    uint64_t bytes = pages * page;
+    return bytes < size ? bytes : size;
+}
+
+/* Returns the bytes read; *changed says whether any reading moved. */
+static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed)
+{
+    *changed = 0;
+    if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE) || w->unreadable)
+        return 0;
+    if (!w->d && !(w->d = detail_new(w)))
+        return 0;
+    struct watch_detail *d = w->d;
     /* With safe reads the block is read without holding it, and the reading
      * is thrown away if the block was freed meanwhile (free marks the watch
-     * ended before the memory goes back to the allocator; only this thread
-     * recycles watch records).  Otherwise free waits for the copy. */
+     * ended before the memory goes back to the allocator, and a record a
+     * pass holds is not recycled before the pass ends).  Otherwise free
+     * waits for the copy. */
     int hold = !mem_reads_safely();
     if (hold)
         spin_lock(&w->lock);
-    if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE) || w->unreadable) {
+    if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE)) {
         if (hold)
             spin_unlock(&w->lock);
         return 0;
     }
     uint64_t t0 = clock_now_ns();
-    struct block_facts facts = { .addr = w->addr, .size = w->size, .measured = (uint32_t)w->measured };
-    probes_plan(&facts, w->track, &w->plan);
-    int unreadable = block_copy_take(&copy_buf, &w->plan, w->addr) < 0;
+    struct block_facts facts = { .addr = w->addr, .size = w->size, .measured = (uint32_t)d->measured };
+    probes_plan(&facts, d->track, &d->plan);
+    int unreadable = block_copy_take(&s->copy, &d->plan, w->addr) < 0;
     facts.stated = __atomic_load_n(&w->annotated, __ATOMIC_ACQUIRE);
     facts.stated_used = w->ann_used;
     facts.stated_capacity = w->ann_capacity;
@@ -242,12 +400,137 @@ static uint64_t measure(struct watch *w)
         return 0;
     }
 
+    float before[PROBES_MAX];
+    uint8_t valid_before[PROBES_MAX];
+    for (int p = 0; p < probe_count; p++) {
+        before[p] = d->track[p].now;
+        valid_before[p] = d->track[p].valid;
+    }
     struct probe_result r[PROBES_MAX];
-    classify(&copy_buf, &ranges, &w->layout, &classified_buf);
-    probes_measure(&classified_buf, &facts, w->track, r);
-    w->measured++;
-    evaluate(w, now_ms());
-    return block_copy_bytes(&copy_buf);
+    classify(&s->copy, &s->ranges, &d->layout, &s->classified);
+    probes_measure(&s->classified, &facts, d->track, r);
+    for (int p = 0; p < probe_count; p++) {
+        float moved = d->track[p].now - before[p];
+        if (d->track[p].valid != valid_before[p] ||
+            (d->track[p].valid && (moved >= CHANGE_EPSILON || moved <= -CHANGE_EPSILON)))
+            *changed = 1;
+    }
+    d->measured++;
+    uint32_t t = now_ms();
+    if (d->last_ms && t - d->last_ms > d->longest_gap_ms)
+        d->longest_gap_ms = t - d->last_ms;
+    d->last_ms = t;
+    evaluate(w, t);
+    /* Resident pages matter for a block held beyond need (DESIGN §4a). */
+    if (d->retained_since != NOT_RETAINED)
+        d->resident_bytes = resident_bytes(s, w->addr, w->size);
+    return block_copy_bytes(&s->copy);
+}
+
+/* The measurement schedule follows the evidence: a block that looked like a
+ * table, whose last reading moved, or whose site shows a growth series is
+ * measured every interval; any other (item slabs, byte buffers, full arrays
+ * at rest) less and less often. */
+static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
+{
+    struct watch_detail *d = w->d;
+    enum measure_class c;
+    int table = 0;
+    for (int p = 0; p < probe_count && !table; p++)
+        table = d->track[p].peak_table_like;
+    int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
+    if (d->measured == 1)
+        c = MEASURE_FIRST;
+    else if (table || growth)
+        c = MEASURE_TABLE;
+    else if (changed)
+        c = MEASURE_CHANGED;
+    else
+        c = MEASURE_AT_REST;
+    if (c == MEASURE_AT_REST) {
+        uint32_t max = retain_config.interval_ms * BACKOFF_MAX_INTERVALS;
+        d->gap_ms = d->gap_ms * 2 > max ? max : d->gap_ms * 2;
+    } else {
+        d->gap_ms = retain_config.interval_ms;
+    }
+    w->next_due_ms = t + d->gap_ms;
+    return c;
+}
+
+static void pass(struct measure_scratch *s, int everything)
+{
+    scratch_check(s);
+    /* A poke (a growing table) wakes the sampler early, but never earlier
+     * than the budget allows. */
+    if (!everything && clock_now_ns() < s->budget_next_ns)
+        return;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    uint32_t t = now_ms();
+
+    rmutex_lock(&registry_lock);
+    int n = 0;
+    for (struct watch *w = watched; w; w = w->next)
+        n++;
+    struct watch **todo = n ? internal_malloc((size_t)n * sizeof *todo) : NULL;
+    int k = 0;
+    if (todo)
+        for (struct watch *w = watched; w && k < n; w = w->next)
+            if (!w->ended && (everything || (int32_t)(t - w->next_due_ms) >= 0)) {
+                w->in_pass = 1;
+                todo[k++] = w;
+            }
+    rmutex_unlock(&registry_lock);
+
+    uint64_t scanned = 0, by_class[MEASURE_CLASSES] = { 0 };
+    if (k) {
+        mapped_ranges_refresh(&s->ranges);
+        uint64_t slice_start = clock_now_ns();
+        for (int i = 0; i < k; i++) {
+            int changed;
+            uint64_t bytes = measure(s, todo[i], &changed);
+            scanned += bytes;
+            if (bytes)
+                by_class[schedule(todo[i], changed, t)]++;
+            /* Work in slices of about a millisecond with a pause between,
+             * so that on a busy machine the sampler never holds a core
+             * long enough to delay the program's threads by a time slice. */
+            if (!everything && clock_now_ns() - slice_start > SLICE_NS) {
+                struct timespec pause = { 0, SLICE_NS };
+                nanosleep(&pause, NULL);
+                slice_start = clock_now_ns();
+            }
+        }
+    }
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    uint64_t cpu = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000ull + (uint64_t)c1.tv_nsec -
+                   (uint64_t)c0.tv_nsec;
+    rmutex_lock(&registry_lock);
+    uint32_t t_end = now_ms();
+    for (int i = 0; i < k; i++) {
+        todo[i]->in_pass = 0;
+        if (todo[i]->ended)
+            retire(todo[i], t_end);     /* freed while this pass held it */
+    }
+    stats.passes++;
+    stats.bytes_scanned += scanned;
+    stats.cpu_ns += cpu;
+    for (int c = 0; c < MEASURE_CLASSES; c++)
+        stats.measurements[c] += by_class[c];
+    rmutex_unlock(&registry_lock);
+    internal_free(todo);
+    /* Stay within the budget: after a pass that cost c, rest c/budget. */
+    s->budget_next_ns = clock_now_ns() + (uint64_t)((double)cpu / CPU_BUDGET);
+}
+
+void retention_sample_pass(struct measure_scratch *s) { pass(s, 0); }
+
+uint64_t retention_next_wait_ms(const struct measure_scratch *s)
+{
+    uint64_t now = clock_now_ns();
+    uint64_t left = s && s->budget_next_ns > now ? (s->budget_next_ns - now) / 1000000u + 1 : 0;
+    return left > retain_config.interval_ms ? left : retain_config.interval_ms;
 }
 
 /* ---- findings ----------------------------------------------------------- */
@@ -261,17 +544,18 @@ static uint32_t hold_ms(void)
 /* Fills f from w if w is a finding at time t (its end time if it ended). */
 static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
 {
-    if (w->best < 0 || w->retained_since == NOT_RETAINED)
+    const struct watch_detail *d = w->d;
+    if (!d || d->best < 0 || d->retained_since == NOT_RETAINED)
         return 0;
     uint32_t until = w->ended ? w->end_ms : t;
-    if (until < w->retained_since || until - w->retained_since < hold_ms())
+    if (until < d->retained_since || until - d->retained_since < hold_ms())
         return 0;
-    int p = w->best;
+    int p = d->best;
     memset(f, 0, sizeof *f);
     f->address = w->addr;
     f->capacity_bytes = w->size;
     f->age_ms = until - w->birth_ms;
-    const struct probe_track *tr = &w->track[p];
+    const struct probe_track *tr = &d->track[p];
     f->peak_occupancy = tr->peak;
     f->occupancy = tr->now;
     if (f->occupancy > f->peak_occupancy)
@@ -282,13 +566,15 @@ static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
     int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
     f->confidence = probe_table[p]->confidence(tr, growth) == CONFIDENCE_HIGH ? "high" : "medium";
     f->live = !w->ended;
-    f->retained_ms = until - w->retained_since;
+    f->retained_ms = until - d->retained_since;
     f->site = w->site;
-    for (int i = 0; i < w->nhist && f->nhistory < FINDING_HISTORY_MAX; i++) {
-        if (w->hist[i].occ[p] < 0)
+    f->resident_bytes = d->resident_bytes;
+    f->longest_gap_ms = d->longest_gap_ms;
+    for (int i = 0; i < d->nhist && f->nhistory < FINDING_HISTORY_MAX; i++) {
+        if (d->hist[i].occ[p] < 0)
             continue;
-        f->history_ms[f->nhistory] = w->hist[i].ms;
-        f->history_occ[f->nhistory] = w->hist[i].occ[p];
+        f->history_ms[f->nhistory] = d->hist[i].ms;
+        f->history_occ[f->nhistory] = d->hist[i].occ[p];
         f->nhistory++;
     }
     return 1;
@@ -313,93 +599,6 @@ static void keep_past(const struct finding *f)
         past[smallest] = *f;
 }
 
-/* Moves ended watches out of the list: a finding is kept, the record is
- * recycled.  Caller holds registry_lock. */
-static void collect_ended(uint32_t t)
-{
-    struct watch **pp = &watched;
-    while (*pp) {
-        struct watch *w = *pp;
-        if (!__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE)) {
-            pp = &w->next;
-            continue;
-        }
-        struct finding f;
-        if (as_finding(w, t, &f))
-            keep_past(&f);
-        *pp = w->next;
-        w->next = spare;
-        spare = w;
-    }
-}
-
-/* Runs on the sampler thread, or on the exiting thread once the sampler has
- * stopped: never both at once. */
-static uint64_t budget_next_ns;         /* no pass before this (CPU budget) */
-
-static void pass(int everything)
-{
-    /* A poke (a growing table) wakes the sampler early, but never earlier
-     * than the budget allows. */
-    if (!everything && clock_now_ns() < budget_next_ns)
-        return;
-    struct timespec c0, c1;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-    uint32_t t = now_ms();
-
-    pthread_mutex_lock(&registry_lock);
-    collect_ended(t);
-    int n = 0;
-    for (struct watch *w = watched; w; w = w->next)
-        n++;
-    struct watch **todo = n ? malloc((size_t)n * sizeof *todo) : NULL;
-    int k = 0;
-    if (todo)
-        for (struct watch *w = watched; w && k < n; w = w->next)
-            if (everything || (int32_t)(t - w->next_due_ms) >= 0)
-                todo[k++] = w;
-    pthread_mutex_unlock(&registry_lock);
-
-    uint64_t scanned = 0;
-    if (k) {
-        mapped_ranges_refresh(&ranges);
-        uint64_t slice_start = clock_now_ns();
-        for (int i = 0; i < k; i++) {
-            scanned += measure(todo[i]);
-            todo[i]->next_due_ms = t + retain_config.interval_ms;
-            /* Work in slices of about a millisecond with a pause between,
-             * so that on a busy machine the sampler never holds a core
-             * long enough to delay the program's threads by a time slice. */
-            if (!everything && clock_now_ns() - slice_start > SLICE_NS) {
-                struct timespec pause = { 0, SLICE_NS };
-                nanosleep(&pause, NULL);
-                slice_start = clock_now_ns();
-            }
-        }
-    }
-    free(todo);
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    uint64_t cpu = (uint64_t)(c1.tv_sec - c0.tv_sec) * 1000000000ull + (uint64_t)c1.tv_nsec -
-                   (uint64_t)c0.tv_nsec;
-    pthread_mutex_lock(&registry_lock);
-    stats.passes++;
-    stats.bytes_scanned += scanned;
-    stats.cpu_ns += cpu;
-    pthread_mutex_unlock(&registry_lock);
-    /* Stay within the budget: after a pass that cost c, rest c/budget. */
-    budget_next_ns = clock_now_ns() + (uint64_t)((double)cpu / CPU_BUDGET);
-}
-
-void retention_sample_pass(void) { pass(0); }
-
-uint64_t retention_next_wait_ms(void)
-{
-    uint64_t now = clock_now_ns();
-    uint64_t left = budget_next_ns > now ? (budget_next_ns - now) / 1000000u + 1 : 0;
-    return left > retain_config.interval_ms ? left : retain_config.interval_ms;
-}
-
 static int by_retained(const void *a, const void *b)
 {
     const struct finding *x = a, *y = b;
@@ -408,17 +607,16 @@ static int by_retained(const void *a, const void *b)
     return x->address > y->address ? 1 : -1;
 }
 
-int retention_findings(struct finding **out, int final)
+int retention_findings(struct finding **out, struct measure_scratch *final_pass)
 {
-    if (final)
-        pass(1);                /* a last look at every live block */
+    if (final_pass)
+        pass(final_pass, 1);    /* a last look at every live block */
     uint32_t t = now_ms();
-    pthread_mutex_lock(&registry_lock);
-    collect_ended(t);
+    rmutex_lock(&registry_lock);
     int n = npast;
     for (struct watch *w = watched; w; w = w->next)
         n++;
-    struct finding *f = malloc((size_t)(n ? n : 1) * sizeof *f);
+    struct finding *f = internal_malloc((size_t)(n ? n : 1) * sizeof *f);
     int k = 0;
     if (f) {
         for (int i = 0; i < npast; i++)
@@ -427,7 +625,7 @@ int retention_findings(struct finding **out, int final)
             if (k < n && as_finding(w, t, &f[k]))
                 k++;
     }
-    pthread_mutex_unlock(&registry_lock);
+    rmutex_unlock(&registry_lock);
     if (f)
         qsort(f, (size_t)k, sizeof *f, by_retained);
     *out = f;
@@ -436,17 +634,28 @@ int retention_findings(struct finding **out, int final)
 
 void retention_stats(struct sampler_stats *out)
 {
-    pthread_mutex_lock(&registry_lock);
+    rmutex_lock(&registry_lock);
     *out = stats;
-    pthread_mutex_unlock(&registry_lock);
+    out->watch_records = 0;
+    for (struct watch *w = watched; w; w = w->next)
+        out->watch_records++;
+    rmutex_unlock(&registry_lock);
 }
 
-void retention_lock(void) { pthread_mutex_lock(&registry_lock); }
-void retention_unlock(void) { pthread_mutex_unlock(&registry_lock); }
+void retention_lock(void) { rmutex_lock(&registry_lock); }
+void retention_unlock(void) { rmutex_unlock(&registry_lock); }
 void retention_after_fork_child(void)
 {
-    pthread_mutex_init(&registry_lock, NULL);
-    /* The sampler may have been copying a block at the fork; it is gone. */
-    for (struct watch *w = watched; w; w = w->next)
+    rmutex_reset(&registry_lock);
+    /* The sampler may have been copying a block at the fork, and held the
+     * records of its pass: it is gone.  Only live blocks have records, so
+     * this costs what is alive, not what has ever lived. */
+    for (struct watch *w = watched; w;) {
+        struct watch *next = w->next;
         spin_reset(&w->lock);
+        w->in_pass = 0;
+        if (w->ended)
+            retire(w, w->end_ms);
+        w = next;
+    }
 }

@@ -1,9 +1,10 @@
 /* retention.h: watching large blocks for retained capacity (DESIGN §1-2).
  *
- * Every block of at least RETAIN_MIN_SIZE gets a watch when it is allocated.
- * The sampler thread measures each watched block's occupancy over time; a
- * block whose occupancy fell far below its peak while its capacity stayed
- * the same becomes a finding. */
+ * Every block of at least RETAIN_MIN_SIZE gets a watch when it is allocated:
+ * a small record that ends with the block.  The sampler thread measures
+ * each watched block's occupancy over time (the read plan and history are
+ * made at the first measurement); a block whose occupancy fell far below its
+ * peak while its capacity stayed the same becomes a finding. */
 #ifndef RETAIN_RETENTION_H
 #define RETAIN_RETENTION_H
 
@@ -28,6 +29,8 @@ struct finding {
     int live;
     uint64_t retained_ms;
     struct site *site;
+    uint64_t resident_bytes;    /* of the block, in RAM when last measured */
+    uint32_t longest_gap_ms;    /* longest time between two measurements */
     int nhistory;
     uint32_t history_ms[FINDING_HISTORY_MAX];
     float history_occ[FINDING_HISTORY_MAX];
@@ -43,15 +46,37 @@ struct watch *retention_watch(const struct block *b);
  * the sampler is reading it right now. */
 void retention_unwatch(struct watch *w, int reallocated);
 
-/* Sampler thread: one pass over the watched blocks, within the CPU budget. */
-void retention_sample_pass(void);
+/* What measuring needs besides the registry (mapped ranges, the block copy,
+ * the classification, the budget): owned by the one thread that makes
+ * passes, which passes it explicitly; debug builds check the owner. */
+struct measure_scratch;
+struct measure_scratch *retention_scratch_new(void);
+/* The calling thread becomes the owner (thread start, fork child). */
+void retention_scratch_adopt(struct measure_scratch *s);
+/* For a report written where there is no sampler thread (so no pass runs
+ * beside it). */
+struct measure_scratch *retention_scratch_fallback(void);
+
+/* Sampler thread: one pass over the watched blocks that are due, within
+ * the CPU budget. */
+void retention_sample_pass(struct measure_scratch *s);
 /* How long the sampler may sleep before the next pass is due. */
-uint64_t retention_next_wait_ms(void);
+uint64_t retention_next_wait_ms(const struct measure_scratch *s);
 
 /* Report: the current findings, largest retained_bytes first, in an array
- * from malloc (free it).  final = the exit report (a last measurement of
- * every live block is taken first). */
-int retention_findings(struct finding **out, int final);
+ * from internal_malloc (internal_free it).  With final_pass (the exit
+ * report), a last measurement of every live block is taken first. */
+int retention_findings(struct finding **out, struct measure_scratch *final_pass);
+
+/* Why a block was measured when it was (the schedule, retention.c). */
+enum measure_class {
+    MEASURE_FIRST,              /* its first look */
+    MEASURE_TABLE,              /* looked like a table, or its site grows tables */
+    MEASURE_CHANGED,            /* its last reading moved */
+    MEASURE_AT_REST,            /* none of these: measured with back-off */
+    MEASURE_CLASSES
+};
+extern const char *const measure_class_names[MEASURE_CLASSES];
 
 /* Sampler statistics for reports. */
 struct sampler_stats {
@@ -61,6 +86,8 @@ struct sampler_stats {
     uint64_t watched_blocks;
     uint64_t watched_bytes;
     uint64_t longest_hold_ns;   /* longest time a block lock was held by a scan */
+    uint64_t measurements[MEASURE_CLASSES];
+    uint64_t watch_records;     /* records held: live blocks, and ended ones a pass holds */
 };
 void retention_stats(struct sampler_stats *out);
 

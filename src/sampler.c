@@ -36,6 +36,7 @@ static struct {
     sigset_t program_mask;      /* the mask of the thread that made us */
     int stat_fd;                /* /proc/self/stat, kept open high; -1 if none */
     void (*each_wake)(void);
+    struct measure_scratch *scratch;    /* this thread's (retention.h) */
 } S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST), .stat_fd = -1 };
 
 static void on_report_signal(int sig)
@@ -147,11 +148,14 @@ static void park(void)
 static void *sampler_main(void *arg)
 {
     guard_enter();                      /* for the life of the thread */
+    if (!S.scratch)
+        S.scratch = retention_scratch_new();
+    retention_scratch_adopt(S.scratch);
     uint64_t next_periodic = 0;
     if (retain_config.report_interval_s)
         next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
     for (;;) {
-        uint64_t wait_ms = retention_next_wait_ms();
+        uint64_t wait_ms = retention_next_wait_ms(S.scratch);
         if (wait_ms > ALONE_CHECK_MS)
             wait_ms = ALONE_CHECK_MS;
         struct timespec until;
@@ -162,23 +166,24 @@ static void *sampler_main(void *arg)
         if (req & REQ_PARK)
             park();
         if (req & REQ_NOW) {
-            S.now_rc = report_write(REPORT_SIGNAL);
+            S.now_rc = report_write(REPORT_SIGNAL, S.scratch);
             sem_post(&S.now_done);
         }
         if (req & REQ_FINAL) {
-            report_write(REPORT_EXIT);
+            report_write(REPORT_EXIT, S.scratch);
             sem_post(&S.final_done);
             park();
         }
         if (S.each_wake)
             S.each_wake();
-        retention_sample_pass();
+        if (S.scratch)
+            retention_sample_pass(S.scratch);
         if (S.signal_requested) {
             S.signal_requested = 0;
-            report_write(REPORT_SIGNAL);
+            report_write(REPORT_SIGNAL, S.scratch);
         }
         if (next_periodic && clock_now_ns() >= next_periodic) {
-            report_write(REPORT_PERIODIC);
+            report_write(REPORT_PERIODIC, S.scratch);
             next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
         }
         if (only_thread_left())
@@ -234,6 +239,8 @@ int sampler_is_self(void)
 {
     return __atomic_load_n(&S.running, __ATOMIC_ACQUIRE) && pthread_equal(pthread_self(), S.thread);
 }
+
+struct measure_scratch *sampler_scratch(void) { return S.scratch; }
 
 int sampler_running(void) { return __atomic_load_n(&S.running, __ATOMIC_ACQUIRE); }
 

@@ -22,6 +22,9 @@
 void sampler_start(void (*each_wake)(void));
 /* 1 on the sampler thread itself. */
 int sampler_is_self(void);
+/* The sampler thread's measuring scratch (retention.h); for the sampler
+ * itself only. */
+struct measure_scratch *sampler_scratch(void);
 /* 1 while the thread runs and takes requests. */
 int sampler_running(void);
 

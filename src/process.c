@@ -1,0 +1,3 @@
+#include "process.h"
+
+struct process_info process;

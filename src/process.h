@@ -1,0 +1,18 @@
+/* process.h: who this process is, as recorded at start-up and again in a
+ * fork child (base layer: reports name it, paths resolve against it). */
+#ifndef RETAIN_PROCESS_H
+#define RETAIN_PROCESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct process_info {
+    pid_t pid;
+    int forked;                 /* a fork child of a profiled process */
+    uint64_t start_ns;          /* monotonic clock at start-up */
+    char start_dir[4096];       /* cwd at start: relative report paths resolve here */
+};
+
+extern struct process_info process;
+
+#endif
