@@ -32,6 +32,8 @@ OBJS = $(SRCS:src/%.c=build/%.o)
 TEST_CFLAGS   = -O1 -g -fno-inline -fno-omit-frame-pointer -pthread -Iinclude
 TEST_C_PROGS  = $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 TEST_CC_PROGS = $(patsubst tests/progs/%.cc,tests/bin/%,$(wildcard tests/progs/*.cc))
+# Shared libraries the test programs load: tests/progs/so/NAME.c -> tests/bin/libNAME.so
+TEST_SOS      = $(patsubst tests/progs/so/%.c,tests/bin/lib%.so,$(wildcard tests/progs/so/*.c))
 CORPUS_C      = $(patsubst tests/corpus/%.c,tests/corpus/bin/%,$(wildcard tests/corpus/*.c))
 CORPUS_CC     = $(patsubst tests/corpus/%.cc,tests/corpus/bin/%,$(wildcard tests/corpus/*.cc))
 # Corpus programs are built as users build them: optimised, with debug info.
@@ -116,6 +118,10 @@ tests/bin/%: tests/progs/%.cc
 	@mkdir -p tests/bin build/deps
 	$(CXX) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
+tests/bin/lib%.so: tests/progs/so/%.c
+	@mkdir -p tests/bin build/deps
+	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -shared -fPIC -o $@ $<
+
 tests/corpus/bin/%: tests/corpus/%.c
 	@mkdir -p tests/corpus/bin build/deps
 	$(CC) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
@@ -124,7 +130,7 @@ tests/corpus/bin/%: tests/corpus/%.cc
 	@mkdir -p tests/corpus/bin build/deps
 	$(CXX) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
-test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(CORPUS_C) $(CORPUS_CC)
+test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_SOS) $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
 test: libretain.so test-progs unit-progs fuzz-replay
@@ -159,6 +165,12 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=512 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/new/$$t tests/fuzz/corpus/$$t || exit 1; done
 
+# CPython's own regression tests, plain and preloaded (tests/check_real.py;
+# needs libpython3.11-testsuite; not part of `make test`, tests/README.md says
+# why and how long it takes).
+check-real: libretain.so
+	python3 tests/check_real.py
+
 bench: libretain.so
 	$(MAKE) -C bench run
 
@@ -174,4 +186,4 @@ clean:
 	rm -rf build libretain.so tests/bin tests/corpus/bin
 	-$(MAKE) -C bench clean
 
-.PHONY: all test test-progs unit-progs check ubsan test-ubsan bench install clean fuzz fuzz-replay
+.PHONY: all test test-progs unit-progs check check-real ubsan test-ubsan bench install clean fuzz fuzz-replay
