@@ -56,8 +56,11 @@ def run_module(python, module, env, timeout, workdir, log_path):
     argv = [python, "-m", "test", "-j1", "-v", f"--timeout={max(30, timeout - 30)}", module]
     start = time.monotonic()
     with open(log_path, "wb") as log:
+        # SIGINT back to its default: a check started in the background
+        # inherits it ignored, and test_threading's interrupt_main tests fail
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                             env=env, cwd=workdir, start_new_session=True)
+                             env=env, cwd=workdir, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -4,6 +4,7 @@ Each test runs a small program of tests/progs plain and preloaded and
 compares how it ends (exit status, or the signal that killed it), its stdout
 bytes, the descriptors it holds at exit (the programs list
 /proc/thread-self/fd after an "open at exit:" line, see tests/progs/fdlist.h)
+(below 512 exactly the plain run's; the library's own, above, close-on-exec)
 and the files it leaves behind.  Every run has a hard timeout: a hang is
 reported as a failure with what was seen, and the program's whole session is
 killed, so the suite never sticks.  Programs that must end in a particular way
@@ -17,6 +18,11 @@ import time
 from harness import Watcher, check_totals, test
 
 FD_MARK = b"open at exit:\n"
+# Issue 9 lets the library keep descriptors of its own "only above a high
+# number, never 0-2": below HIGH_FD the preloaded run's descriptors must be
+# exactly the plain run's; above it, extra ones must be close-on-exec (so
+# that no child inherits them) and are listed in the test's notes.
+HIGH_FD = 512
 
 
 def outcome(res, timeout=None):
@@ -49,9 +55,30 @@ def compare(ctx, plain, pre, what, timeout=None):
     pout, pfds = split_fds(plain.out)
     qout, qfds = split_fds(pre.out)
     ctx.check(pout == qout, f"{what}: stdout plain {pout[-200:]!r}, preloaded {qout[-200:]!r}")
-    if pfds is not None or qfds is not None:
-        ctx.check(pfds == qfds, f"{what}: fds open at exit plain {fds_text(pfds)}, "
-                  f"preloaded {fds_text(qfds)}")
+    check_fds(ctx, pfds, qfds, what)
+
+
+def check_fds(ctx, pfds, qfds, what):
+    """The fds open at exit: the same below HIGH_FD; extra ones above it
+    close-on-exec."""
+    if pfds is None and qfds is None:
+        return
+    if pfds is None or qfds is None:
+        ctx.check(False, f"{what}: fds open at exit plain {fds_text(pfds)}, preloaded {fds_text(qfds)}")
+        return
+
+    def fdnum(line):
+        return int(line.split()[1])
+
+    low_p = [l for l in pfds if fdnum(l) < HIGH_FD]
+    low_q = [l for l in qfds if fdnum(l) < HIGH_FD]
+    extra = [l for l in qfds if fdnum(l) >= HIGH_FD and l not in pfds]
+    ctx.check(low_p == low_q and all(l in qfds for l in pfds),
+              f"{what}: fds open at exit plain {fds_text(pfds)}, preloaded {fds_text(qfds)}")
+    inherited = [l for l in extra if not l.endswith(" cloexec")]
+    ctx.check(not inherited, f"{what}: the library's fds {fds_text(inherited)} are not close-on-exec")
+    if extra and not inherited:
+        ctx.note(f"library fds at exit: {fds_text(extra)}")
 
 
 def fds_text(lines):
@@ -165,7 +192,7 @@ def test_fork_from_thread(ctx):
         compare(ctx, plain, pre, f"forkfromthread {how}")
 
 
-def signal_exit_runs(ctx, how, runs, preload):
+def signal_exit_runs(ctx, how, runs, preload, env=None):
     exe = ctx.bin("sigexit")
 
     def send_term(proc):
@@ -173,14 +200,15 @@ def signal_exit_runs(ctx, how, runs, preload):
             time.sleep(random.uniform(0.02, 0.25))     # somewhere inside malloc/free
         proc.signal(signal.SIGTERM)
 
-    return run_many(ctx, [[exe, how]] * runs, preload, 8, between=send_term)
+    return run_many(ctx, [[exe, how]] * runs, preload, 8, env=env, at_once=5, between=send_term)
 
 
 @test
 def test_signal_handler_exit(ctx):
     """A SIGTERM handler calls exit(3) while the main thread loops in
     malloc/free of 16 B to 1.5 MiB (tests/progs/sigexit.c exit): 20
-    preloaded runs, SIGTERM at a random moment, 4 at a time.  Every run must
+    preloaded runs with the default settings and 20 with RETAIN_SAMPLE=0,
+    SIGTERM at a random moment, 5 at a time.  Every run must
     end with status 3 within 8 s and the plain run's stdout, like the plain
     runs.  A report is not required (the library may skip it and say so),
     but any report left must be valid and complete (no temporary files)."""
@@ -190,15 +218,18 @@ def test_signal_handler_exit(ctx):
 @test
 def test_signal_handler_underscore_exit(ctx):
     """As signal_handler_exit with a handler that calls write() and
-    _exit(3) (async-signal-safe; tests/progs/sigexit.c _exit): 20 preloaded
-    runs must all end with status 3 within 8 s and print the handler's
-    line."""
+    _exit(3) (async-signal-safe; tests/progs/sigexit.c _exit): the 40
+    preloaded runs must all end with status 3 within 8 s and print the
+    handler's line."""
     signal_exit_check(ctx, "_exit", b"looping\nhandler: _exit(3)\n")
 
 
 def signal_exit_check(ctx, how, want_out):
     plain = signal_exit_runs(ctx, how, 2, False)
-    pre = signal_exit_runs(ctx, how, 20, True)
+    # exact mode (every allocation takes the site table's locks) as well as
+    # the default: more chances that the signal lands inside the library
+    pre = signal_exit_runs(ctx, how, 20, True) + signal_exit_runs(ctx, how, 20, True,
+                                                                 {"RETAIN_SAMPLE": "0"})
     ok_plain = [r for r in plain if outcome(r) == "exit 3" and r.out == want_out]
     if len(ok_plain) != len(plain):
         ctx.fatal(f"plain runs ended {tally(plain)} (stdout {plain[0].out!r}): the test is wrong here")
@@ -298,7 +329,7 @@ def test_low_fds(ctx):
     phead, pfds = split_fds(pdata)
     qhead, qfds = split_fds(qdata)
     ctx.check(phead == qhead, f"output file plain {phead!r}, preloaded {qhead!r}")
-    ctx.check(pfds == qfds, f"fds open at exit plain {fds_text(pfds)}, preloaded {fds_text(qfds)}")
+    check_fds(ctx, pfds, qfds, "lowfds")
     ctx.check(pls == qls, f"files in the program's directory plain {pls}, preloaded {qls}")
     ctx.check(pr.out == qr.out, f"stdout plain {pr.out!r}, preloaded {qr.out!r}")
 

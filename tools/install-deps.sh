@@ -13,9 +13,11 @@
 #   clang-14, libclang-rt-14-dev: `make fuzz` (libFuzzer runtime); `make test`
 #                  replays the fuzz corpus with the ordinary compiler
 #   util-linux     unshare and setpriv for the full-disk and secure-execution tests
+#   python3.11, libpython3.11-testsuite: CPython's regression tests, the real
+#                  workload of `make check-real` (tests/check_real.py)
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi

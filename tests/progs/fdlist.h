@@ -1,8 +1,9 @@
 /*
  * fdlist.h: prints the descriptors a process holds, for the fault tests'
- * plain-versus-preloaded comparisons.  Each line is "fd N KIND" where KIND is
- * the basename of the file, "pipe", "socket" or the anon_inode name, so that
- * the listing does not depend on inode numbers or temporary directories.
+ * plain-versus-preloaded comparisons.  Each line is "fd N KIND [cloexec]"
+ * where KIND is the basename of the file, "pipe", "socket" or the anon_inode
+ * name, so that the listing does not depend on inode numbers or temporary
+ * directories, and "cloexec" says that FD_CLOEXEC is set.
  * Uses write(2), not stdio, so that it can run after fd 1 was replaced;
  * /proc/thread-self, because /proc/self/fd is empty once main() has called
  * pthread_exit.
@@ -11,6 +12,7 @@
 #define FDLIST_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +59,9 @@ static void fdlist_print(int out, const char *title)
             const char *slash = strrchr(target, '/');
             kind = slash[1] ? slash + 1 : target;
         }
-        n = snprintf(line, sizeof line, "  fd %d %s\n", fds[i], kind);
+        int fl = fcntl(fds[i], F_GETFD);
+        n = snprintf(line, sizeof line, "  fd %d %s%s\n", fds[i], kind,
+                     fl >= 0 && (fl & FD_CLOEXEC) ? " cloexec" : "");
         (void)!write(out, line, (size_t)n);
     }
     closedir(d);
