@@ -105,6 +105,9 @@ def summarize(rc, text, module):
             k, _, v = part.strip().partition("=")
             if k in ("failures", "errors", "skipped") and v.isdigit():
                 s[k] = int(v)
+    hung = re.findall(r"^(\S+) \(([\w.]+)\) \.\.\. Timeout \(", text, re.M)
+    if hung:
+        s["verdict"] = (s["verdict"] or "") + f" [hung in {hung[-1][1]}]"
     for m in re.finditer(r"^(FAIL|ERROR): (\S+) \(([\w.]+)\)", text, re.M):
         s["failed_tests"].add(f"{m.group(3)}.{m.group(2)}" if not m.group(3).endswith(m.group(2))
                               else m.group(3))
@@ -139,7 +142,7 @@ def main():
     ap.add_argument("--python", default="/usr/bin/python3.11",
                     help="the interpreter whose test suite runs (Debian's, with libpython3.11-testsuite)")
     ap.add_argument("--lib", default=os.path.join(REPO, "libretain.so"))
-    ap.add_argument("--timeout", type=int, default=600, help="hard timeout per run, seconds")
+    ap.add_argument("--timeout", type=int, default=300, help="hard timeout per run, seconds")
     ap.add_argument("--keep", action="store_true", help="keep the logs and reports")
     ap.add_argument("--env", action="append", default=[], metavar="VAR=VALUE",
                     help="also set this in the preloaded runs (e.g. RETAIN_QUIET=1)")
