@@ -95,7 +95,10 @@ def summarize(rc, text, module):
         s["verdict"] = m[-1].strip()
     for line in text.splitlines():
         if re.search(rf"\b{module} (crashed|timed out|failed|skipped|passed|resources? denied)\b", line):
-            s["verdict"] = (s["verdict"] or "") + f" [{line.split(module, 1)[1].strip()[:60]}]"
+            what = line.split(module, 1)[1].strip()
+            # "passed (38.3 sec)", "(1 min 2 sec)": durations differ from run to run
+            what = re.sub(r"\s*\((?:\d+ min )?[\d.]+ sec\)", "", what)
+            s["verdict"] = (s["verdict"] or "") + f" [{what[:60]}]"
             break
     # unittest's summary: the last "Ran N tests" and the line after it
     for m in re.finditer(r"^Ran (\d+) tests? in [\d.]+s\s*\n\s*\n?(OK|FAILED)(?: \(([^)]*)\))?", text, re.M):
