@@ -166,8 +166,8 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
 	    build/fuzz/new/$$t tests/fuzz/corpus/$$t || exit 1; done
 
 # CPython's own regression tests, plain and preloaded (tests/check_real.py;
-# needs libpython3.11-testsuite; not part of `make test`, tests/README.md says
-# why and how long it takes).
+# needs libpython3.11-testsuite; about 5 minutes, at most 25: tests/README.md).
+# Not part of `make test`; .ci/run runs it after make test-ubsan.
 check-real: libretain.so
 	python3 tests/check_real.py
 

@@ -2,7 +2,8 @@
 """CPython's own regression tests as a real workload for libretain.
 
     python3 tests/check_real.py [--python /usr/bin/python3.11] [--lib libretain.so]
-                                [--timeout SECONDS] [--env VAR=VALUE] [--keep] [MODULE ...]
+                                [--timeout SECONDS] [--budget SECONDS] [--env VAR=VALUE]
+                                [--keep] [MODULE ...]
 
 Runs each test module of CPython's regression suite (Debian's
 libpython3.11-testsuite) twice with `python3.11 -m test -j1 -v MODULE`: plain,
@@ -10,7 +11,10 @@ then under LD_PRELOAD=libretain.so with RETAIN_OUTPUT in a temporary
 directory.  `-j1` runs the module in a worker process, as CPython's own `make
 test` does: the worker's output is parsed by the runner, so anything the
 library adds to stdout or stderr shows.  Every run has a hard timeout (the
-whole process group is killed; a hang is a difference, never a stuck check).
+whole process group is killed; a hang is a difference, never a stuck check),
+and the whole check a budget (--budget): modules it leaves no time for count
+as differences, so a library that hangs everywhere costs CI 25 minutes, not
+hours.
 
 Per module it compares what the two runs report: the runner's verdict (OK,
 failed, crashed, timed out), unittest's counts (tests run, failures, errors,
@@ -146,6 +150,8 @@ def main():
                     help="the interpreter whose test suite runs (Debian's, with libpython3.11-testsuite)")
     ap.add_argument("--lib", default=os.path.join(REPO, "libretain.so"))
     ap.add_argument("--timeout", type=int, default=300, help="hard timeout per run, seconds")
+    ap.add_argument("--budget", type=int, default=1500,
+                    help="seconds for the whole check: a module not started in time is a difference")
     ap.add_argument("--keep", action="store_true", help="keep the logs and reports")
     ap.add_argument("--env", action="append", default=[], metavar="VAR=VALUE",
                     help="also set this in the preloaded runs (e.g. RETAIN_QUIET=1)")
@@ -165,8 +171,13 @@ def main():
     differ = []
     totals = {"plain": 0.0, "preloaded": 0.0}
     t0 = time.monotonic()
+    deadline = t0 + args.budget
     for module in args.modules:
         results = {}
+        if deadline - time.monotonic() < 2 * 60:
+            differ.append(module)
+            print(f"DIFF {module}: not run, the check's budget of {args.budget} s is spent", flush=True)
+            continue
         for mode in ("plain", "preloaded"):
             work = os.path.join(tmp, f"{module}-{mode}")
             os.makedirs(work)
@@ -174,7 +185,8 @@ def main():
             if mode == "preloaded":
                 extra = {"LD_PRELOAD": lib, "RETAIN_OUTPUT": os.path.join(reports, "r.%p")}
                 extra.update(kv.split("=", 1) for kv in args.env)
-            rc, secs, text = run_module(args.python, module, clean_env(extra), args.timeout, work,
+            timeout = int(max(60, min(args.timeout, deadline - time.monotonic())))
+            rc, secs, text = run_module(args.python, module, clean_env(extra), timeout, work,
                                         os.path.join(tmp, f"{module}-{mode}.log"))
             totals[mode] += secs
             results[mode] = summarize(rc, text, module)
