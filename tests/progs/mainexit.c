@@ -7,8 +7,8 @@
  * usage: mainexit MILLISECONDS
  *   prints "main exits" before main's pthread_exit and "worker done" as the
  *   worker's last act, followed by the fds open then (fdlist.h).  With a
- *   large MILLISECONDS the harness sends SIGTERM
- *   while the worker still runs: the default action must kill the process.
+ *   large MILLISECONDS the harness sends SIGTERM while the worker still
+ *   runs: the default action must kill the process.
  */
 #include <pthread.h>
 #include <stdio.h>
