@@ -135,7 +135,7 @@ __attribute__((constructor)) static void profiler_start(void)
     if (mode) {
         /* Under a filter, any call of ours the program does not make itself
          * (the sampler's reads, the report's files) may be fatal. */
-        if (!retain_config.quiet)
+        if (retain_config.quiet != 1)
             log_error("a seccomp filter is active (mode %d): profiling is off in this process", mode);
         guard_leave(g);
         return;
@@ -184,7 +184,7 @@ void profiler_finish(void)
          * libretain on this thread: the locks this thread holds may be the
          * ones a report needs, and it will never release them.  Skipped,
          * and said: the last report written (signal, periodic) stays. */
-        if (!retain_config.quiet)
+        if (retain_config.quiet != 1)
             log_error("exit from a signal handler during an allocation: final report skipped");
         __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
         return;
@@ -193,7 +193,7 @@ void profiler_finish(void)
     int rc = sampler_finish(FINISH_TIMEOUT_MS);
     if (rc == SAMPLER_UNAVAILABLE)
         report_write(REPORT_EXIT, sampler_is_self() ? sampler_scratch() : retention_scratch_fallback());
-    else if (rc < 0 && !retain_config.quiet)
+    else if (rc < 0 && retain_config.quiet != 1)
         log_error("the final report took over %d s; exiting without it", FINISH_TIMEOUT_MS / 1000);
     __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);
     guard_leave(g);
@@ -218,6 +218,13 @@ static const struct profiler_call {
     { ANY_THREAD, SYS_write, { 2 } },
     { ANY_THREAD, SYS_newfstatat, { 2, 0, 0, AT_EMPTY_PATH } },
     { ANY_THREAD, SYS_fstat, { 2 } },
+    /* libunwind, unwinding on the allocating thread: memory validation
+     * (mincore, then a byte through its pipe), the pipe reopened */
+    { ANY_THREAD, SYS_mincore, { 0, 4096, 0 } },
+    { ANY_THREAD, SYS_msync, { 0, 4096, MS_ASYNC } },
+    { ANY_THREAD, SYS_read, { 992 } },
+    { ANY_THREAD, SYS_write, { 993 } },
+    { ANY_THREAD, SYS_pipe2, { 0, O_CLOEXEC | O_NONBLOCK } },
     /* the sampler: measurements and every report */
     { SAMPLER_THREAD, SYS_openat, { AT_FDCWD, 0, O_RDONLY | O_CLOEXEC } },
     { SAMPLER_THREAD, SYS_openat, { AT_FDCWD, 0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600 } },
@@ -275,7 +282,7 @@ void profiler_seccomp(const void *prog, int all_threads)
      * there is no sampler thread (reports are then written here). */
     const char *where = fatal_call(prog, all_threads || !sampler_running());
     if (where) {
-        if (!retain_config.quiet)
+        if (retain_config.quiet != 1)
             log_error("the program installs a seccomp filter that forbids calls of %s: "
                       "profiling stops here, no further reports", where);
         sampler_park();

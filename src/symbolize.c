@@ -18,6 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+/* uthash's default answer to a failed allocation is exit(-1): the host's
+ * exit status would change.  Here an entry that cannot be added is kept
+ * aside instead (the table stays valid), and symbolization goes on. */
+#define HASH_NONFATAL_OOM 1
+static int hash_add_failed;
+#define uthash_nonfatal_oom(obj) (hash_add_failed = 1)
 #include <uthash.h>
 
 #define MAX_INLINE 16
@@ -28,6 +34,7 @@ struct cached {
     int n;
     struct frame frames[MAX_INLINE + 1];
     UT_hash_handle hh;
+    struct cached *next_uncached;   /* could not be added to the cache */
 };
 
 struct cu_scopes;
@@ -37,6 +44,7 @@ static void scopes_free(struct symbolizer *sym);
 struct symbolizer {
     Dwfl *dwfl;
     struct cached *cache;
+    struct cached *uncached;        /* results kept outside the cache (out of memory) */
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     char *(*demangle)(const char *, char *, size_t *, int *);
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
@@ -105,6 +113,16 @@ struct symbolizer *symbolizer_new(void)
     return sym;
 }
 
+static void cached_free(struct cached *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        free((char *)c->frames[i].function);
+        free((char *)c->frames[i].file);
+        free((char *)c->frames[i].module);
+    }
+    free(c);
+}
+
 void symbolizer_free(struct symbolizer *sym)
 {
     if (!sym)
@@ -112,12 +130,11 @@ void symbolizer_free(struct symbolizer *sym)
     struct cached *c, *tmp;
     HASH_ITER(hh, sym->cache, c, tmp) {
         HASH_DEL(sym->cache, c);
-        for (int i = 0; i < c->n; i++) {
-            free((char *)c->frames[i].function);
-            free((char *)c->frames[i].file);
-            free((char *)c->frames[i].module);
-        }
-        free(c);
+        cached_free(c);
+    }
+    for (c = sym->uncached; c; c = tmp) {
+        tmp = c->next_uncached;
+        cached_free(c);
     }
     scopes_free(sym);
     if (sym->dwfl)
@@ -246,7 +263,13 @@ static struct cu_scopes *cu_scopes_of(struct symbolizer *sym, Dwarf_Die *cu)
         return NULL;
     x->key = key;
     scope_walk(x, cu, 0);
+    hash_add_failed = 0;
     HASH_ADD(hh, sym->scopes, key, sizeof key, x);
+    if (hash_add_failed) {
+        free(x->r);
+        free(x);
+        return NULL;
+    }
     return x;
 }
 
@@ -446,7 +469,12 @@ int symbolize(struct symbolizer *sym, uintptr_t ip, const struct frame **frames)
             c->frames[i].address = ip;
             c->frames[i].offset = c->offset;
         }
+        hash_add_failed = 0;
         HASH_ADD(hh, sym->cache, ip, sizeof ip, c);
+        if (hash_add_failed) {
+            c->next_uncached = sym->uncached;
+            sym->uncached = c;
+        }
     }
     *frames = c->frames;
     return c->n;
