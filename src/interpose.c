@@ -18,6 +18,7 @@
 #include "real_alloc.h"
 #include "probe_liveness.h"
 #include "retention.h"
+#include "sampler.h"
 #include "sampling.h"
 #include "site_table.h"
 #include "symbolize.h"
@@ -134,8 +135,11 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
     liveness_on_alloc(p);
     if (unlikely(!__atomic_load_n(&profiler.ready, __ATOMIC_RELAXED)))
         return;
+    if (unlikely(__atomic_load_n(&sampler_wanted, __ATOMIC_RELAXED)))
+        sampler_ensure();
 
     if (n >= retain_config.min_size) {
+        sampler_ensure();               /* a block to watch: the sampler's work */
         track(ts, p, n, 1);
         live_gauge_flush(ts);
         return;

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,13 @@ enum { RUNNING, FINISHING, FINISHED };
 /* The final report may take long in a large program (symbolization); past
  * this the exit goes on without it rather than hang. */
 #define FINISH_TIMEOUT_MS 20000
+
+/* A final report written on the exiting thread (there is no sampler thread)
+ * runs on this stack, mapped at start-up: the thread's own stack may be
+ * unable to grow by then (RLIMIT_AS used up) or be a signal handler's.
+ * libdw recurses over DWARF trees; untouched pages cost nothing. */
+#define REPORT_STACK_BYTES (1024 * 1024)
+static void *exit_report_stack;
 
 static void retention_start(void) { retention_init(sampler_poke); }
 
@@ -131,6 +139,12 @@ __attribute__((constructor)) static void profiler_start(void)
     /* A daemon may chdir("/") later; its report still goes where it started. */
     if (!getcwd(process.start_dir, sizeof process.start_dir))
         process.start_dir[0] = 0;
+    exit_report_stack = mmap(NULL, REPORT_STACK_BYTES, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (exit_report_stack == MAP_FAILED)
+        exit_report_stack = NULL;
+    else
+        mprotect(exit_report_stack, 4096, PROT_NONE);        /* guard page */
     int mode = seccomp_mode();
     if (mode) {
         /* Under a filter, any call of ours the program does not make itself
@@ -166,6 +180,28 @@ static void wait_finished(void)
         nanosleep(&step, NULL);
 }
 
+static ucontext_t caller_context, report_context;
+
+static void final_report_on_stack(void)
+{
+    report_write(REPORT_EXIT, retention_scratch_fallback());
+}
+
+/* No sampler thread: the exit report is written here, on exit_report_stack. */
+static void final_report_here(void)
+{
+    if (!exit_report_stack || getcontext(&report_context) != 0) {
+        final_report_on_stack();
+        return;
+    }
+    report_context.uc_stack.ss_sp = exit_report_stack;
+    report_context.uc_stack.ss_size = REPORT_STACK_BYTES;
+    report_context.uc_link = &caller_context;
+    makecontext(&report_context, final_report_on_stack, 0);
+    if (swapcontext(&caller_context, &report_context) != 0)
+        final_report_on_stack();
+}
+
 void profiler_finish(void)
 {
     if (!__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE))
@@ -191,8 +227,12 @@ void profiler_finish(void)
     }
     struct guard g = guard_enter();
     int rc = sampler_finish(FINISH_TIMEOUT_MS);
-    if (rc == SAMPLER_UNAVAILABLE)
-        report_write(REPORT_EXIT, sampler_is_self() ? sampler_scratch() : retention_scratch_fallback());
+    if (rc == SAMPLER_UNAVAILABLE) {
+        if (sampler_is_self())
+            report_write(REPORT_EXIT, sampler_scratch());
+        else
+            final_report_here();
+    }
     else if (rc < 0 && retain_config.quiet != 1)
         log_error("the final report took over %d s; exiting without it", FINISH_TIMEOUT_MS / 1000);
     __atomic_store_n(&profiler.finished, FINISHED, __ATOMIC_RELEASE);

@@ -318,7 +318,12 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
             advice_write(&r, &r.findings[i]);
         report_json(&r, &json);
         report_text(&r, &text);
-        failed = write_file(json_path, &json, &e);
+        /* Both or neither: a new .json beside an old .txt would be two
+         * reports that disagree (out of memory while building the text). */
+        if (text.failed && !json.failed)
+            failed = text_path;
+        else
+            failed = write_file(json_path, &json, &e);
         if (!failed) {
             nerrors = 0;                /* told in the report just written */
             errors_dropped = 0;

@@ -27,6 +27,8 @@ enum { REQ_NOW = 1, REQ_FINAL = 2, REQ_PARK = 4 };
 static struct {
     pthread_t thread;
     int running;                /* thread made and not parked */
+    int made;                   /* a thread was made (or could not be): never again */
+    int parked_for_good;        /* no thread may be made any more (sandbox, exit) */
     sem_t wake;                 /* posted for any request, signal or poke */
     sem_t now_done, final_done, parked;
     struct rmutex now_lock;     /* one retain_report_now() at a time */
@@ -39,10 +41,14 @@ static struct {
     struct measure_scratch *scratch;    /* this thread's (retention.h) */
 } S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST), .stat_fd = -1 };
 
+int sampler_wanted;
+
 static void on_report_signal(int sig)
 {
     int saved = errno;
     S.signal_requested = 1;
+    if (!__atomic_load_n(&S.running, __ATOMIC_RELAXED))
+        __atomic_store_n(&sampler_wanted, 1, __ATOMIC_RELAXED);
     sem_post(&S.wake);                  /* async-signal-safe */
     errno = saved;
 }
@@ -139,6 +145,7 @@ static void deadline_after(struct timespec *t, uint64_t ms)
 
 static void park(void)
 {
+    __atomic_store_n(&S.parked_for_good, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&S.running, 0, __ATOMIC_RELEASE);
     sem_post(&S.parked);
     for (;;)
@@ -207,7 +214,7 @@ static void spawn(void)
     if (pthread_create(&S.thread, &attr, sampler_main, NULL) == 0) {
         S.running = 1;
         pthread_setname_np(S.thread, "retain-sampler");
-    } else {
+    } else if (retain_config.quiet != 1) {
         log_error("could not start the sampler thread; reports on signal are off");
     }
     pthread_attr_destroy(&attr);
@@ -223,6 +230,9 @@ static void init_state(void)
     S.requests = 0;
     S.signal_requested = 0;
     S.running = 0;
+    S.made = 0;
+    S.parked_for_good = 0;
+    sampler_wanted = 0;
 }
 
 void sampler_start(void (*each_wake)(void))
@@ -230,9 +240,27 @@ void sampler_start(void (*each_wake)(void))
     S.each_wake = each_wake;
     init_state();
     S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
+    install_signal();
+    if (retain_config.report_interval_s)
+        sampler_ensure();
+}
+
+void sampler_ensure(void)
+{
+    if (__builtin_expect(__atomic_load_n(&S.running, __ATOMIC_ACQUIRE), 1)) {
+        if (__atomic_load_n(&sampler_wanted, __ATOMIC_RELAXED))
+            __atomic_store_n(&sampler_wanted, 0, __ATOMIC_RELAXED);
+        return;
+    }
+    __atomic_store_n(&sampler_wanted, 0, __ATOMIC_RELAXED);
+    if (
+        __atomic_load_n(&S.parked_for_good, __ATOMIC_ACQUIRE) ||
+        __atomic_exchange_n(&S.made, 1, __ATOMIC_ACQ_REL))
+        return;
     spawn();
-    if (S.running)
-        install_signal();
+    /* A signal that came before the thread: it writes that report now. */
+    if (S.signal_requested)
+        sem_post(&S.wake);
 }
 
 int sampler_is_self(void)
@@ -263,6 +291,7 @@ static int wait_until(sem_t *s, const struct timespec *until)
 
 int sampler_report(enum report_reason reason)
 {
+    sampler_ensure();
     if (!sampler_running() || sampler_is_self())
         return SAMPLER_UNAVAILABLE;
     rmutex_lock(&S.now_lock);
@@ -297,6 +326,7 @@ int sampler_finish(unsigned timeout_ms)
 
 void sampler_park(void)
 {
+    __atomic_store_n(&S.parked_for_good, 1, __ATOMIC_RELEASE);
     if (!sampler_running() || sampler_is_self())
         return;
     struct timespec until;
@@ -313,13 +343,16 @@ void sampler_poke(void)
 
 void sampler_after_fork_child(void)
 {
-    /* Threads do not survive fork: start a new sampler for the child.  The
+    /* Threads do not survive fork: a child whose parent had a sampler gets
+     * its own (it has the parent's watched blocks), others stay lazy.  The
      * descriptor names the parent's /proc entry: this process has its own. */
+    int had = S.running;
     rmutex_reset(&S.now_lock);
     sem_destroy(&S.wake);
     init_state();
     if (S.stat_fd >= 0)
         close(S.stat_fd);
     S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
-    spawn();
+    if (had)
+        sampler_ensure();
 }

@@ -11,15 +11,29 @@
  *
  * The thread never keeps the process alive: when every other thread has
  * ended (main returned through pthread_exit, a fork child's only thread
- * returned), it ends the process as glibc would have, with exit(0). */
+ * returned), it ends the process as glibc would have, with exit(0).
+ *
+ * It is started when there is work for it, not at start-up: the first
+ * watched block, periodic reports, the report signal or retain_report_now.
+ * A process that never has such work stays single-threaded, as it is
+ * without the profiler (glibc's malloc takes no locks in a single-threaded
+ * process, and a program whose signal handler calls malloc fails the way it
+ * would plain), and its exit report is written on the exiting thread. */
 #ifndef RETAIN_SAMPLER_H
 #define RETAIN_SAMPLER_H
 
 #include "report.h"
 
 /* each_wake: housekeeping the composition root wants done on the thread at
- * every wake-up (outside any lock). */
+ * every wake-up (outside any lock).  Sets things up; the thread itself is
+ * made by sampler_ensure (at once when periodic reports are asked for). */
 void sampler_start(void (*each_wake)(void));
+/* Makes the thread if it is not running yet.  From the allocation path
+ * (guard held, no lock of libretain's held) or any ordinary context. */
+void sampler_ensure(void);
+/* Set by the report signal's handler when there is no thread yet: the next
+ * allocation makes it (sampler_ensure), and it writes the report. */
+extern int sampler_wanted;
 /* 1 on the sampler thread itself. */
 int sampler_is_self(void);
 /* The sampler thread's measuring scratch (retention.h); for the sampler
