@@ -39,7 +39,37 @@ CORPUS_CC     = $(patsubst tests/corpus/%.cc,tests/corpus/bin/%,$(wildcard tests
 # Corpus programs are built as users build them: optimised, with debug info.
 CORPUS_FLAGS  = -O2 -g -pthread -Iinclude
 
-all: libretain.so
+all: libretain.so retain
+
+# ---- the retain command (cli/): reads reports with jansson, writes pprof
+# with protobuf-c (code generated from cli/proto/profile.proto) and zlib.
+# Two library modules are linked in so run options are checked by the very
+# parser the library uses: src/config.c (and src/log.c, which it calls).
+RETAIN_VERSION = $(shell sed -n 's/^\#define RETAIN_VERSION_MAJOR \([0-9]*\)/\1/p' include/retain.h).$(shell sed -n 's/^\#define RETAIN_VERSION_MINOR \([0-9]*\)/\1/p' include/retain.h)
+CLI_PKGS    = jansson libprotobuf-c zlib
+CLI_CFLAGS  = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Isrc -Icli -Ibuild/cli \
+              -DRETAIN_VERSION='"$(RETAIN_VERSION)"' -DRETAIN_LIBDIR='"$(PREFIX)/lib"' \
+              $(shell pkg-config --cflags $(CLI_PKGS) 2>/dev/null)
+CLI_LDLIBS  = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null || echo -ljansson -lprotobuf-c -lz) -lm
+CLI_OBJS    = $(patsubst cli/%.c,build/cli/%.o,$(wildcard cli/*.c)) build/cli/profile.pb-c.o \
+              build/cli/lib_config.o build/cli/lib_log.o
+
+build/cli/profile.pb-c.c build/cli/profile.pb-c.h: cli/proto/profile.proto
+	@mkdir -p build/cli
+	protoc-c --c_out=build/cli --proto_path=cli/proto cli/proto/profile.proto
+
+build/cli/%.o: cli/%.c build/cli/profile.pb-c.h
+	$(CC) $(CLI_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+build/cli/profile.pb-c.o: build/cli/profile.pb-c.c
+	$(CC) $(CLI_CFLAGS) -c -o $@ $<
+
+build/cli/lib_%.o: src/%.c
+	@mkdir -p build/cli
+	$(CC) $(CLI_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+retain: $(CLI_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(CLI_LDLIBS)
 
 libretain.so: $(OBJS) src/exports.map src/hooks.h
 	tools/check-exports.sh "$(CC)"
@@ -105,7 +135,7 @@ ubsan: build/ubsan/libretain.so build/ubsan/canary
 test-ubsan: ubsan test-progs
 	python3 tests/run_ubsan.py $(if $(JOBS),-j $(JOBS))
 
--include $(wildcard build/*.d build/asan/*.d build/ubsan/*.d build/asan/unit/*.d build/deps/*.d)
+-include $(wildcard build/*.d build/cli/*.d build/asan/*.d build/ubsan/*.d build/asan/unit/*.d build/deps/*.d)
 
 # Programs' dependency files go to build/deps (not beside the binaries).
 PROG_DEPFLAGS = -MMD -MP -MF build/deps/$(subst /,_,$@).d
@@ -174,16 +204,17 @@ check-real: libretain.so
 bench: libretain.so
 	$(MAKE) -C bench run
 
-install: libretain.so
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+install: libretain.so retain
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 libretain.so $(DESTDIR)$(PREFIX)/lib/libretain.so
 	install -m 644 include/retain.h $(DESTDIR)$(PREFIX)/include/retain.h
-	sed 's|@LIBDIR@|$(PREFIX)/lib|' tools/retain > $(DESTDIR)$(PREFIX)/bin/retain
-	chmod 755 $(DESTDIR)$(PREFIX)/bin/retain
+	install -m 755 retain $(DESTDIR)$(PREFIX)/bin/retain
+	install -m 644 docs/retain.1 $(DESTDIR)$(PREFIX)/share/man/man1/retain.1
 	install -m 755 tools/retain-symbolize $(DESTDIR)$(PREFIX)/bin/retain-symbolize
 
 clean:
-	rm -rf build libretain.so tests/bin tests/corpus/bin
+	rm -rf build libretain.so retain tests/bin tests/corpus/bin
 	-$(MAKE) -C bench clean
 
 .PHONY: all test test-progs unit-progs check check-real ubsan test-ubsan bench install clean fuzz fuzz-replay

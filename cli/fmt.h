@@ -1,0 +1,33 @@
+/* fmt.h: small text helpers every output shares (sizes, frame names,
+ * escaping, opening an output file). */
+#ifndef RETAIN_CLI_FMT_H
+#define RETAIN_CLI_FMT_H
+#include <stdint.h>
+#include <stdio.h>
+#include "report_model.h"
+
+/* "5.42 MiB" into buf (at least 32 bytes). */
+const char *fmt_bytes(double bytes, char *buf);
+/* "1.5 s" / "300 ms" into buf (at least 32 bytes). */
+const char *fmt_ms(double ms, char *buf);
+/* The frame's function, or "module+0xoffset" when it has none. */
+const char *frame_name(const struct frame *f, char *buf, size_t cap);
+/* The function with template and argument lists elided: "std::map<…>::insert(…)". */
+const char *frame_short_name(const struct frame *f, char *buf, size_t cap);
+/* "file:line", or the module's base name, or "" */
+const char *frame_where(const struct frame *f, char *buf, size_t cap);
+/* The last path component. */
+const char *base_name(const char *path);
+/* The first frame of a stack that is the program's own code rather than an
+ * allocator wrapper or the standard library: where to look first. */
+const struct frame *stack_blame_frame(const struct stack *s);
+/* Writes s with &, <, >, " and ' escaped. */
+void html_escape(FILE *fp, const char *s);
+/* Writes s as the body of a JSON string (without the quotes). */
+void json_escape(FILE *fp, const char *s);
+/* stdout for NULL or "-", else the file, truncated.  NULL with one line on
+ * stderr if it cannot be opened. */
+FILE *out_open(const char *path, const char *mode);
+/* Closes (flushes) fp unless it is stdout; -1 with a line on stderr on a write error. */
+int out_close(FILE *fp, const char *path);
+#endif
