@@ -163,7 +163,7 @@ tests/corpus/bin/%: tests/corpus/%.cc
 test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_SOS) $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
-test: libretain.so test-progs unit-progs fuzz-replay
+test: libretain.so retain test-progs unit-progs fuzz-replay
 	python3 tests/run_all.py $(if $(JOBS),-j $(JOBS))
 
 # Fuzzing (tests/fuzz/README.md): `make fuzz` runs each libFuzzer target for

@@ -10,6 +10,9 @@
 #include "run_options.h"
 
 #include <errno.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,6 +78,43 @@ static void after_run(const char *fmt, long pid, int print, int html, int not_st
     report_free(r);
 }
 
+/* Reports of the processes the program started (a shell's commands, a
+ * server's workers) share the prefix with their own pid: those written
+ * during the run are told too. */
+static void other_reports(const char *fmt, long pid, time_t since)
+{
+    char cwd[PATH_MAX], pattern[PATH_MAX + 700], star[600];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = 0;
+    const char *p = strstr(fmt, "%p");
+    if (p)
+        snprintf(star, sizeof star, "%.*s*%s", (int)(p - fmt), fmt, p + 2);
+    else
+        snprintf(star, sizeof star, "%s.*", fmt);
+    snprintf(pattern, sizeof pattern, "%s%s%s.json", fmt[0] == '/' ? "" : cwd, fmt[0] == '/' ? "" : "/", star);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return;
+    int told = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        struct stat st;
+        if (stat(g.gl_pathv[i], &st) != 0 || st.st_mtime < since)
+            continue;
+        char err[512];
+        struct report *r = report_load(g.gl_pathv[i], err, sizeof err);
+        if (!r)
+            continue;
+        if (r->pid != pid) {
+            if (!told++)
+                fprintf(stderr, "retain: reports of other processes written during the run:\n");
+            out_findings(stderr, r);
+            fprintf(stderr, "retain: report %s\n", r->path);
+        }
+        report_free(r);
+    }
+    globfree(&g);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_setting set[64];
@@ -133,6 +173,7 @@ int cmd_run(int argc, char **argv)
     sigemptyset(&ign.sa_mask);
     sigemptyset(&fwd.sa_mask);
     fflush(NULL);
+    time_t started = time(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "retain: cannot fork: %s\n", strerror(errno));
@@ -161,5 +202,7 @@ int cmd_run(int argc, char **argv)
     /* 126, 127 without a report: the program never started (the child said why) */
     int not_started = WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127);
     after_run(fmt, (long)pid, print, html, not_started);
+    if (print)
+        other_reports(fmt, (long)pid, started);
     return rc;
 }

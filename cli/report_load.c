@@ -362,12 +362,32 @@ struct report *report_load(const char *path, char *err, size_t errlen)
         fail(&ld, "is a directory, not a report");
         return NULL;
     }
-    json_error_t je;
-    json_t *root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
-    long size = ftell(fp);
+    /* Read whole: a binary file is told as such before the parser sees it. */
+    size_t cap = 1 << 16, size = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while ((got = fread(text + size, 1, cap - size, fp)) > 0) {
+        size += got;
+        if (size == cap)
+            text = realloc(text, cap *= 2);
+    }
+    int read_error = ferror(fp);
     fclose(fp);
+    if (read_error) {
+        free(text);
+        fail(&ld, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    if (memchr(text, 0, size)) {
+        free(text);
+        fail(&ld, "binary data (a NUL byte), not a JSON report");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!root) {
-        describe_parse_error(&ld, &je, size > 0 ? (size_t)size : 0);
+        describe_parse_error(&ld, &je, size);
         return NULL;
     }
     if (!json_is_object(root)) {

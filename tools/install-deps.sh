@@ -15,9 +15,18 @@
 #   util-linux     unshare and setpriv for the full-disk and secure-execution tests
 #   python3.11, libpython3.11-testsuite: CPython's regression tests, the real
 #                  workload of `make check-real` (tests/check_real.py)
+#   libjansson-dev      the retain command reads reports with jansson
+#   libprotobuf-c-dev, protobuf-c-compiler: retain's pprof output (profile.proto -> C)
+#   zlib1g-dev          gzip for the pprof output
+#   chromium, nodejs, npm: tests/test_frontend.py loads the HTML report in headless
+#                  chromium through playwright-core (npm, tests/browser/package-lock.json)
+#   golang-go      `go tool pprof` reads retain's pprof output in the tests
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
+# npm: Debian's nodejs and npm, unless a node with npm is installed already
+# (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS $(grep -v '^#' "$(dirname "$0")/../bench/deps.txt" 2>/dev/null | tr '\n' ' ')"
 fi
@@ -25,3 +34,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $PKGS
+# The browser tests' npm packages, exactly as locked (not in git: node_modules).
+if command -v npm >/dev/null 2>&1; then
+    (cd "$(dirname "$0")/../tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi
