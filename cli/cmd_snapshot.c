@@ -259,8 +259,8 @@ int cmd_snapshot(int argc, char **argv)
         struct timespec ts = { 0, 20 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    fprintf(stderr, "retain: report %s (reason signal, %.0f ms after the request)\n", r->path,
-            (now_s() - start) * 1000);
+    fprintf(stderr, "retain: report %s (reason signal, pid %ld, duration_ms %llu; %.0f ms after the request)\n",
+            r->path, r->pid, (unsigned long long)r->duration_ms, (now_s() - start) * 1000);
     int rc = report_write(r, fmt, WEIGHT_LIVE, out);
     report_free(r);
     return rc < 0 ? 1 : 0;

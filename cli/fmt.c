@@ -60,7 +60,7 @@ const char *frame_short_name(const struct frame *f, char *buf, size_t cap)
     size_t n = 0;
     int angle = 0, paren = 0;
     /* "operator<<" and "operator()" are names, not lists */
-    for (const char *p = name; *p && n + 4 < cap; p++) {
+    for (const char *p = name; *p && n + 8 < cap; p++) {
         if (!strncmp(p, "operator", 8) && angle == 0 && paren == 0) {
             const char *q = p + 8;
             size_t op = strspn(q, "<>=()[]!+-*/%&|^~,");
@@ -151,6 +151,30 @@ const struct frame *stack_blame_frame(const struct stack *s)
         if (!is_runtime(&s->frames[i]))
             return &s->frames[i];
     return s->n ? &s->frames[0] : NULL;
+}
+
+void utf8_prefix(char *out, size_t cap, const char *s, size_t chars)
+{
+    size_t n = 0, count = 0, len = strlen(s);
+    size_t total = 0;
+    for (const char *p = s; *p; p++)
+        total += ((unsigned char)*p & 0xc0) != 0x80;
+    size_t keep = total > chars ? (chars > 2 ? chars - 2 : 0) : chars;
+    while (n < len && n + 4 < cap) {
+        size_t step = 1;
+        while (n + step < len && ((unsigned char)s[n + step] & 0xc0) == 0x80)
+            step++;
+        if (count == keep || n + step + 3 >= cap)
+            break;
+        n += step;
+        count++;
+    }
+    memcpy(out, s, n);
+    if (total > chars && n + 3 <= cap) {
+        memcpy(out + n, "..", 2);
+        n += 2;
+    }
+    out[n] = 0;
 }
 
 void html_escape(FILE *fp, const char *s)

@@ -21,6 +21,9 @@ const char *base_name(const char *path);
 /* The first frame of a stack that is the program's own code rather than an
  * allocator wrapper or the standard library: where to look first. */
 const struct frame *stack_blame_frame(const struct stack *s);
+/* The first `chars` characters of s (UTF-8, never cut inside one) into
+ * out, ending in ".." when s is longer. */
+void utf8_prefix(char *out, size_t cap, const char *s, size_t chars);
 /* Writes s with &, <, >, " and ' escaped. */
 void html_escape(FILE *fp, const char *s);
 /* Writes s as the body of a JSON string (without the quotes). */

@@ -46,8 +46,7 @@ static void node(FILE *fp, const struct stack_node *n, double x, int depth, int 
         size_t fit = (size_t)((width - 6) / 6.2);
         fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + ROW - 5);
         char cut[256];
-        snprintf(cut, sizeof cut, "%.*s%s", (int)(fit < strlen(label) ? (fit > 2 ? fit - 2 : 0) : fit), label,
-                 fit < strlen(label) ? ".." : "");
+        utf8_prefix(cut, sizeof cut, label, fit);
         html_escape(fp, cut);
         fputs("</text>", fp);
     }
