@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from harness import REPO, base_env, check_basic, test
@@ -140,7 +141,7 @@ def test_run_arguments_untouched(ctx):
     od = ctx.outdir()
     args = ["a b", "'single'", '"double"', "", "--", "--min-size", "3x", "-p", "$HOME", "line\nbreak",
             "back\\slash", "*"]
-    prog = ["python3", "-c", "import json, sys; print(json.dumps(sys.argv[1:]))"]
+    prog = [sys.executable, "-c", "import json, sys; print(json.dumps(sys.argv[1:]))"]
     res = retain(ctx, ["run", "--output", os.path.join(od, "r.%p"), "--no-html", "--"] + prog + args)
     ctx.check(res.rc == 0, f"exit {res.rc}: {res.err[-300:]!r}")
     try:
@@ -162,7 +163,7 @@ def test_run_options_checked(ctx):
     program as RETAIN_* variables: the report's config shows them."""
     od = ctx.outdir()
     marker = os.path.join(ctx.tmp, "started")
-    prog = ["python3", "-c", f"open({marker!r}, 'w').close()"]
+    prog = [sys.executable, "-c", f"open({marker!r}, 'w').close()"]
     bad = [("--min-size", "3x"), ("--interval", "0"), ("--signal", "KILL"), ("--drop", "2"),
            ("--depth", "0"), ("--sample", "-1"), ("--report-interval", "soon"), ("--min-age", "-5"),
            ("--debuginfo", "some"), ("--report-mode", "0777"), ("--quiet=2", None), ("--output", "")]
@@ -337,11 +338,18 @@ def test_report_pprof(ctx):
               f"inuse_space total {inuse} vs totals.live_bytes {live}")
 
     od = ctx.outdir("python")
-    code = ("import os, signal, time\n"
+    # After the signal it allocates a little now and then until its report is
+    # there: the library may serve the signal at the next allocation.
+    code = ("import os, signal, sys, time\n"
             "keep = [bytearray(1000) for _ in range(50000)]\n"
             "os.kill(os.getpid(), signal.SIGUSR2)\n"
-            "time.sleep(3)\n")
-    proc = ctx.start(["python3", "-c", code], outdir=od)
+            "path = sys.argv[1] % os.getpid()\n"
+            "end = time.time() + 20\n"
+            "while time.time() < end and not os.path.exists(path):\n"
+            "    junk = [bytearray(64) for _ in range(10)]\n"
+            "    time.sleep(0.02)\n"
+            "time.sleep(0.5)\n")
+    proc = ctx.start([sys.executable, "-c", code, os.path.join(od, "r.%d.json")], outdir=od)
     ppath = os.path.join(od, f"r.{proc.pid}.json")
     deadline = time.monotonic() + 30
     prep = None
