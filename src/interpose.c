@@ -12,8 +12,10 @@
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
+#include "container.h"
 #include "fds.h"
 #include "guard.h"
+#include "interp.h"
 #include "profiler.h"
 #include "real_alloc.h"
 #include "probe_liveness.h"
@@ -98,10 +100,13 @@ static void track(struct thread_state *ts, void *p, size_t n, uint32_t weight)
 {
     uintptr_t ips[RETAIN_MAX_DEPTH];
     int depth = unwind_capture(ips, (int)retain_config.depth);
+    /* The Python frames of this thread, if it runs Python: part of the site. */
+    uintptr_t py[INTERP_MAX_FRAMES * INTERP_WORDS_PER_FRAME];
+    int npy = interp_capture(py, INTERP_MAX_FRAMES);
     struct block b;
     b.addr = (uintptr_t)p;
     b.size = n;
-    b.site = site_intern(ips, depth);
+    b.site = site_intern_with(ips, depth, py, npy * INTERP_WORDS_PER_FRAME);
     b.weight = weight;
     b.birth_ms = clock_since_start_ms(clock_coarse_ns());
     b.watch = n >= retain_config.min_size ? retention_watch(&b) : NULL;
@@ -186,6 +191,10 @@ static void note_free(struct thread_state *ts, void *p)
     size_t usable = real_usable_size(p);
     struct block b;
     int tracked = block_remove((uintptr_t)p, &b);
+    /* A watched block's last moment with its header intact (not in
+     * realloc: the old block may be gone by the time it is noted). */
+    if (tracked && b.watch)
+        container_note_freed(b.addr, b.size, b.site);
     note_gone(ts, p, usable, tracked ? &b : NULL, 0);
     if (unflushed_over(ts))
         live_gauge_flush(ts);
@@ -450,8 +459,10 @@ EXPORT int prctl(int option, ...)
         errno = ENOSYS;
         return -1;
     }
-    if (option == PR_SET_SECCOMP)
+    if (option == PR_SET_SECCOMP) {
+        interp_stop();          /* its reads would be calls the filter may forbid */
         profiler_seccomp(a2 == SECCOMP_MODE_FILTER ? (const void *)a3 : NULL, 0);
+    }
     return real.prctl(option, a2, a3, a4, a5);
 }
 
@@ -466,6 +477,9 @@ EXPORT long syscall(long number, ...)
         errno = ENOSYS;
         return -1;
     }
+    if ((number == SYS_seccomp && (a1 == SECCOMP_SET_MODE_FILTER || a1 == SECCOMP_SET_MODE_STRICT)) ||
+        (number == SYS_prctl && a1 == PR_SET_SECCOMP))
+        interp_stop();
     if (number == SYS_seccomp && (a1 == SECCOMP_SET_MODE_FILTER || a1 == SECCOMP_SET_MODE_STRICT))
         profiler_seccomp(a1 == SECCOMP_SET_MODE_FILTER ? (const void *)a3 : NULL,
                          (a2 & SECCOMP_FILTER_FLAG_TSYNC) != 0);

@@ -13,6 +13,7 @@
 #include "fds.h"
 #include "guard.h"
 #include "internal_alloc.h"
+#include "interp.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "real_alloc.h"
@@ -70,6 +71,7 @@ static const struct module_lifecycle modules[] = {
       retention_after_fork_child },
     { "referents", LOCK_RANK_REFERENTS, NULL, referents_lock, referents_unlock,
       referents_after_fork_child },
+    { "interp", LOCK_RANK_SITES, interp_init, interp_lock, interp_unlock, interp_after_fork_child },
     { "sites", LOCK_RANK_SITES, site_table_init, site_table_lock, site_table_unlock,
       site_table_after_fork_child },
     { "thread pool", LOCK_RANK_THREADS, NULL, thread_state_lock, thread_state_unlock,

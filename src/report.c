@@ -4,7 +4,9 @@
 #include "arena.h"
 #include "block_table.h"
 #include "clock.h"
+#include "container.h"
 #include "config.h"
+#include "interp.h"
 #include "log.h"
 #include "internal_alloc.h"
 #include "guard.h"
@@ -190,14 +192,32 @@ static void snapshot_sites(struct report *r)
     r->nsites = k;
 }
 
+/* Python frames go where the evaluator is: each run of them (one
+ * _PyEval_EvalFrameDefault call's frames, innermost first) just inside the
+ * native evaluator frame that runs it.  Runs left over (the native stack was
+ * cut at RETAIN_DEPTH, or the evaluator has no symbol) follow the native
+ * frames, as the outermost callers they are. */
 int report_stack(struct report *r, struct site *s, const struct frame **out, int max)
 {
     int n = 0;
+    uint32_t py = 0, npy = s->nwords / INTERP_WORDS_PER_FRAME;
+    const uintptr_t *words = s->ips + s->nframes;
     for (uint32_t i = 0; i < s->nframes && n < max; i++) {
         const struct frame *f;
         int k = symbolize(r->sym, s->ips[i], &f);
-        for (int j = 0; j < k && n < max; j++)
-            out[n++] = &f[j];
+        for (int j = 0; j < k && n < max; j++) {
+            if (py < npy && interp_is_evaluator(f[j].function)) {
+                int end = 0;
+                while (py < npy && !end && n < max)
+                    out[n++] = interp_frame(words + INTERP_WORDS_PER_FRAME * py++, &end);
+            }
+            if (n < max)
+                out[n++] = &f[j];
+        }
+    }
+    while (py < npy && n < max) {
+        int end;
+        out[n++] = interp_frame(words + INTERP_WORDS_PER_FRAME * py++, &end);
     }
     return n;
 }
@@ -314,8 +334,12 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     const char *failed = json_path;
     int e = ENOMEM;
     if (r.sym) {
-        for (int i = 0; i < r.nfindings; i++)
-            advice_write(&r, &r.findings[i]);
+        for (int i = 0; i < r.nfindings; i++) {
+            struct finding *f = &r.findings[i];
+            container_name(container_of(f->address, f->capacity_bytes, f->site, f->live),
+                           f->container, sizeof f->container);
+            advice_write(&r, f);
+        }
         report_json(&r, &json);
         report_text(&r, &text);
         /* Both or neither: a new .json beside an old .txt would be two

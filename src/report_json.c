@@ -1,5 +1,6 @@
 /* report_json.c: the machine-readable report, schema libretain-report/1. */
 #include "config.h"
+#include "interp.h"
 #include "report.h"
 #include "site_table.h"
 
@@ -18,6 +19,10 @@ static void frame_json(struct strbuf *sb, const struct frame *f)
     sb_printf(sb, ", \"offset\": \"0x%lx\"", (unsigned long)f->offset);
     if (f->inlined)
         sb_puts(sb, ", \"inlined\": true");
+    if (f->language) {
+        sb_puts(sb, ", \"language\": ");
+        sb_json_str(sb, f->language);
+    }
     sb_puts(sb, "}");
 }
 
@@ -79,6 +84,11 @@ static void finding_json(struct report *r, struct strbuf *sb, const struct findi
               f->site ? f->site->id : 0);
     sb_printf(sb, "     \"kind\": \"block\", \"resident_bytes\": %llu, \"longest_gap_ms\": %u,\n",
               (unsigned long long)f->resident_bytes, f->longest_gap_ms);
+    if (f->container[0]) {
+        sb_puts(sb, "     \"container\": ");
+        sb_json_str(sb, f->container);
+        sb_puts(sb, ",\n");
+    }
     sb_puts(sb, "     \"stack\": ");
     stack_json(r, sb, f->site, "     ");
     sb_puts(sb, ",\n     \"history\": [");
@@ -134,6 +144,23 @@ void report_json(struct report *r, struct strbuf *sb)
     if (r->errors_dropped)
         sb_printf(sb, "%s\"and %llu more\"", r->nerrors ? ", " : "",
                   (unsigned long long)r->errors_dropped);
+    sb_puts(sb, "],\n");
+
+    /* The interpreter the process runs, and why its frames are missing if
+     * they are: one note, never a failure. */
+    const struct interp_info *in = interp_info();
+    if (in) {
+        sb_puts(sb, "  \"interpreter\": {\"language\": ");
+        sb_json_str(sb, in->language);
+        sb_puts(sb, ", \"version\": ");
+        sb_json_str(sb, in->version[0] ? in->version : NULL);
+        sb_printf(sb, ", \"frames\": %s, \"note\": ", in->frames ? "true" : "false");
+        sb_json_str(sb, in->note);
+        sb_puts(sb, "},\n");
+    }
+    sb_puts(sb, "  \"notes\": [");
+    if (in && in->note)
+        sb_json_str(sb, in->note);
     sb_puts(sb, "],\n");
 
     sb_puts(sb, "  \"findings\": [");

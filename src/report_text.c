@@ -1,6 +1,7 @@
 /* report_text.c: the report for people.  Findings first (they are why the
  * tool exists), then totals, then the call sites holding the most memory. */
 #include "config.h"
+#include "interp.h"
 #include "report.h"
 #include "site_table.h"
 
@@ -16,25 +17,43 @@ static const char *basename_of(const char *path)
     return slash ? slash + 1 : path ? path : "?";
 }
 
+static void frame_text(struct strbuf *sb, const char *indent, int i, const struct frame *f)
+{
+    char name[160];
+    if (f->language) {          /* the script's own frame: function, file:line */
+        sb_printf(sb, "%s#%-2d %s  %s:%d  [%s]\n", indent, i, f->function ? f->function : "??",
+                  f->file ? f->file : "?", f->line, f->language);
+        return;
+    }
+    sb_printf(sb, "%s#%-2d %s", indent, i,
+              f->function ? short_function_name(f->function, name, sizeof name) : "??");
+    if (f->file)
+        sb_printf(sb, "  %s:%d", f->file, f->line);
+    if (f->function)
+        sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
+    else    /* no symbol: where it is, for addr2line on an unstripped copy */
+        sb_printf(sb, "  [%s+0x%lx]\n", basename_of(f->module), (unsigned long)f->offset);
+}
+
+/* The first STACK_SHOWN frames, and every interpreter frame after them:
+ * the script's lines are what its author acts on. */
 static void stack_text(struct report *r, struct strbuf *sb, struct site *s, const char *indent)
 {
-    const struct frame *frames[64];
-    int n = s ? report_stack(r, s, frames, 64) : 0;
-    int shown = n < STACK_SHOWN ? n : STACK_SHOWN;
-    for (int i = 0; i < shown; i++) {
-        const struct frame *f = frames[i];
-        char name[160];
-        sb_printf(sb, "%s#%-2d %s", indent, i,
-                  f->function ? short_function_name(f->function, name, sizeof name) : "??");
-        if (f->file)
-            sb_printf(sb, "  %s:%d", f->file, f->line);
-        if (f->function)
-            sb_printf(sb, "  [%s]%s\n", basename_of(f->module), f->inlined ? " (inlined)" : "");
-        else    /* no symbol: where it is, for addr2line on an unstripped copy */
-            sb_printf(sb, "  [%s+0x%lx]\n", basename_of(f->module), (unsigned long)f->offset);
+    const struct frame *frames[128];
+    int n = s ? report_stack(r, s, frames, 128) : 0;
+    int hidden = 0;
+    for (int i = 0; i < n; i++) {
+        if (i < STACK_SHOWN || frames[i]->language) {
+            if (hidden)
+                sb_printf(sb, "%s    ... %d native frames\n", indent, hidden);
+            hidden = 0;
+            frame_text(sb, indent, i, frames[i]);
+        } else {
+            hidden++;
+        }
     }
-    if (n > shown)
-        sb_printf(sb, "%s... %d more frames (see the JSON report)\n", indent, n - shown);
+    if (hidden)
+        sb_printf(sb, "%s... %d more frames (see the JSON report)\n", indent, hidden);
     if (n == 0)
         sb_printf(sb, "%s(no stack)\n", indent);
 }
@@ -127,6 +146,10 @@ void report_text(struct report *r, struct strbuf *sb)
             sb_printf(sb, "and %llu more\n", (unsigned long long)r->errors_dropped);
         sb_puts(sb, "\n");
     }
+
+    const struct interp_info *in = interp_info();
+    if (in && in->note)
+        sb_printf(sb, "note: %s\n\n", in->note);
 
     uint64_t retained = report_retained_bytes(r);
     sb_puts(sb, "== Retained blocks ==\n");

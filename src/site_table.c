@@ -16,11 +16,13 @@ static uint32_t nsites;
 static struct site *all_sites;
 static struct rmutex insert_lock = RMUTEX_INIT(LOCK_RANK_SITES);
 
-static uint64_t stack_hash(const uintptr_t *ips, int n)
+static uint64_t stack_hash(const uintptr_t *ips, int n, const uintptr_t *words, int nwords)
 {
     uint64_t h = 0x243F6A8885A308D3ull ^ (uint64_t)n;
     for (int i = 0; i < n; i++)
         h = hash_combine(h, ips[i]);
+    for (int i = 0; i < nwords; i++)
+        h = hash_combine(h, words[i]);
     return h;
 }
 
@@ -37,13 +39,16 @@ void site_table_init(void)
     index_now = index_new(1 << 10);     /* grows; most programs have few sites */
 }
 
-static struct site *find(struct site_index *x, uint64_t h, const uintptr_t *ips, int n)
+static struct site *find(struct site_index *x, uint64_t h, const uintptr_t *ips, int n,
+                         const uintptr_t *words, int nwords)
 {
     for (uint64_t i = h & x->mask;; i = (i + 1) & x->mask) {
         struct site *s = __atomic_load_n(&x->slots[i], __ATOMIC_ACQUIRE);
         if (!s)
             return NULL;
-        if (s->hash == h && s->nframes == (uint32_t)n && !memcmp(s->ips, ips, n * sizeof *ips))
+        if (s->hash == h && s->nframes == (uint32_t)n && s->nwords == (uint32_t)nwords &&
+            !memcmp(s->ips, ips, n * sizeof *ips) &&
+            (!nwords || !memcmp(s->ips + n, words, nwords * sizeof *words)))
             return s;
     }
 }
@@ -58,17 +63,22 @@ static void place(struct site_index *x, struct site *s)
 
 struct site *site_intern(const uintptr_t *ips, int n)
 {
-    uint64_t h = stack_hash(ips, n);
+    return site_intern_with(ips, n, NULL, 0);
+}
+
+struct site *site_intern_with(const uintptr_t *ips, int n, const uintptr_t *words, int nwords)
+{
+    uint64_t h = stack_hash(ips, n, words, nwords);
     struct site_index *x = __atomic_load_n(&index_now, __ATOMIC_ACQUIRE);
     if (!x)
         return NULL;
-    struct site *s = find(x, h, ips, n);
+    struct site *s = find(x, h, ips, n, words, nwords);
     if (s)
         return s;
 
     rmutex_lock(&insert_lock);
     x = index_now;
-    s = find(x, h, ips, n);
+    s = find(x, h, ips, n, words, nwords);
     if (!s && (nsites + 1) * 2 > x->mask + 1) {
         /* Grow.  The old index stays mapped: a reader may still be probing it,
          * and every site it holds is still in it, so a stale read is only a
@@ -82,12 +92,15 @@ struct site *site_intern(const uintptr_t *ips, int n)
         }
     }
     if (!s && (nsites + 1) * 4 < (x->mask + 1) * 3) {
-        s = arena_alloc(sizeof *s + n * sizeof *ips);
+        s = arena_alloc(sizeof *s + (n + nwords) * sizeof *ips);
         if (s) {
             s->id = ++nsites;
             s->nframes = (uint32_t)n;
+            s->nwords = (uint32_t)nwords;
             s->hash = h;
             memcpy(s->ips, ips, n * sizeof *ips);
+            if (nwords)
+                memcpy(s->ips + n, words, nwords * sizeof *words);
             s->next_all = all_sites;
             __atomic_store_n(&all_sites, s, __ATOMIC_RELEASE);
             place(x, s);

@@ -1,4 +1,7 @@
-/* site_table.h: call sites, deduplicated by their stack of return addresses.
+/* site_table.h: call sites, deduplicated by their stack of return addresses
+ * and, for allocations made by Python code, the Python frames (interp.h):
+ * two allocations from one native path at different Python lines are two
+ * sites.
  *
  * Lookups are lock-free (the allocation path finds an existing site with a
  * hash and a compare); creating a site takes a mutex.  Sites are never
@@ -10,7 +13,8 @@
 
 struct site {
     uint32_t id;                /* 1, 2, ... in order of creation */
-    uint32_t nframes;
+    uint32_t nframes;           /* native return addresses: ips[0 .. nframes) */
+    uint32_t nwords;            /* interpreter words after them: ips[nframes .. nframes+nwords) */
     uint64_t hash;
     struct site *next_all;      /* list of every site, newest first */
     /* Statistics, updated atomically by every thread. In sampled mode they
@@ -32,6 +36,8 @@ struct site {
 void site_table_init(void);
 /* Finds or creates the site for this stack; NULL only when out of memory. */
 struct site *site_intern(const uintptr_t *ips, int n);
+/* The same, with nwords words of interpreter frames as part of the key. */
+struct site *site_intern_with(const uintptr_t *ips, int n, const uintptr_t *words, int nwords);
 /* Newest first; stable snapshot of the list head. */
 struct site *site_list(void);
 uint32_t site_count(void);

@@ -18,6 +18,7 @@ struct frame {
     const char *module;         /* path of the ELF object */
     uintptr_t offset;           /* address - module load address, for offline tools */
     int inlined;                /* 1 for a frame that exists only in debug info */
+    const char *language;       /* "python" for an interpreter frame (interp.h); NULL: native */
 };
 
 struct symbolizer;

@@ -1,0 +1,180 @@
+/* container.c: CPython's dict keys and set tables, recognised by layout.
+ *
+ * dict keys (PyDictKeysObject, one malloc: header, index array, entries):
+ *   3.8-3.10: {refcnt, dk_size, dk_lookup, usable, nentries}, 40 bytes;
+ *             bytes = 40 + size * index_width + (2 * size / 3) * 24
+ *   3.11+:    {refcnt, u8 log2_size, u8 log2_index_bytes, u8 kind, u32 version,
+ *             usable, nentries}, 32 bytes;
+ *             bytes = 32 + 2^log2_index_bytes + (2 * size / 3) * (kind ? 16 : 24)
+ *   The block's requested size must be exactly that: an arbitrary buffer
+ *   almost never is.
+ * set table (PySetObject.table, setentry {key, hash} * 2^k, no header):
+ *   requested size exactly 16 * 2^k; every sampled entry empty (0, 0), the
+ *   one dummy key with hash -1, or a pointer key; hashes not pointers. */
+#include "container.h"
+#include "interp.h"
+#include "mem_read.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FREED_MAX 256
+#define SET_SAMPLES 64
+
+typedef int (*reader)(uintptr_t from, void *to, size_t n);
+
+static int read_direct(uintptr_t from, void *to, size_t n)
+{
+    memcpy(to, (const void *)from, n);
+    return 0;
+}
+
+static int index_width_log2(uint64_t size)
+{
+    return size <= 0xff ? 0 : size <= 0xffff ? 1 : size <= 0xffffffffull ? 2 : 3;
+}
+
+static int dict_keys(uintptr_t addr, uint64_t size, int layout, reader rd, int *log2)
+{
+    unsigned char h[40];
+    if (size < sizeof h || rd(addr, h, sizeof h) < 0)
+        return 0;
+    int64_t refcnt, usable, nentries;
+    memcpy(&refcnt, h, 8);
+    if (refcnt < 0 || refcnt > (1ll << 40))
+        return 0;
+    uint64_t slots, bytes;
+    int lg;
+    if (layout == 1) {
+        lg = h[8];
+        int lg_index = h[9], kind = h[10];
+        if (lg < 3 || lg > 40 || kind > 2 || lg_index != lg + index_width_log2(1ull << lg))
+            return 0;
+        slots = 1ull << lg;
+        memcpy(&usable, h + 16, 8);
+        memcpy(&nentries, h + 24, 8);
+        bytes = 32 + (1ull << lg_index) + (2 * slots / 3) * (kind ? 16 : 24);
+    } else {
+        int64_t dk_size;
+        memcpy(&dk_size, h + 8, 8);
+        if (dk_size < 8 || dk_size > (1ll << 40) || (dk_size & (dk_size - 1)))
+            return 0;
+        slots = (uint64_t)dk_size;
+        lg = __builtin_ctzll(slots);
+        memcpy(&usable, h + 24, 8);
+        memcpy(&nentries, h + 32, 8);
+        bytes = 40 + (slots << index_width_log2(slots)) + (2 * slots / 3) * 24;
+    }
+    if (usable < 0 || nentries < 0 || (uint64_t)(usable + nentries) > 2 * slots / 3 || bytes != size)
+        return 0;
+    *log2 = lg;
+    return 1;
+}
+
+static int set_table(uintptr_t addr, uint64_t size, reader rd, int *log2)
+{
+    if (size < 16 * 8 || (size & (size - 1)))
+        return 0;
+    uint64_t slots = size / 16, step = slots / SET_SAMPLES ? slots / SET_SAMPLES : 1;
+    uintptr_t dummy = 0;
+    int used = 0, pointer_hashes = 0;
+    for (uint64_t i = 0; i < slots && i / step < SET_SAMPLES; i += step) {
+        uint64_t e[2];
+        if (rd(addr + i * 16, e, sizeof e) < 0)
+            return 0;
+        if (e[0] == 0) {
+            if (e[1] != 0)
+                return 0;
+            continue;
+        }
+        if ((e[0] & 7) || e[0] < 4096 || e[0] >= (1ull << 47))
+            return 0;
+        if (e[1] == UINT64_MAX) {       /* deleted: the one dummy object */
+            if (dummy && dummy != e[0])
+                return 0;
+            dummy = e[0];
+        } else if (!(e[1] & 7) && e[1] >= 4096 && e[1] < (1ull << 47)) {
+            pointer_hashes++;
+        }
+        used++;
+    }
+    if (used < 2 || pointer_hashes * 2 > used)
+        return 0;
+    *log2 = __builtin_ctzll(slots);
+    return 1;
+}
+
+static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
+{
+    struct container c = { CONTAINER_NONE, 0 };
+    int layout = interp_python_dict_layout();
+    if (layout < 0)
+        return c;
+    if (dict_keys(addr, size, layout, rd, &c.log2_slots))
+        c.kind = CONTAINER_PY_DICT_KEYS;
+    else if (set_table(addr, size, rd, &c.log2_slots))
+        c.kind = CONTAINER_PY_SET_TABLE;
+    return c;
+}
+
+/* Blocks recognised as they were freed: a ring, newest wins.  Entries are
+ * written by any thread without a lock: a torn entry only loses a label,
+ * and readers match address, size and site. */
+static struct freed {
+    uintptr_t addr;
+    uint64_t size;
+    const struct site *site;
+    struct container c;
+} freed[FREED_MAX];
+static unsigned freed_next;
+
+void container_note_freed(uintptr_t addr, uint64_t size, const struct site *site)
+{
+    if (interp_python_dict_layout() < 0)
+        return;
+    struct container c = recognise(addr, size, read_direct);
+    if (c.kind == CONTAINER_NONE)
+        return;
+    unsigned i = __atomic_fetch_add(&freed_next, 1, __ATOMIC_RELAXED) % FREED_MAX;
+    __atomic_store_n(&freed[i].addr, 0, __ATOMIC_RELAXED);
+    freed[i].size = size;
+    freed[i].site = site;
+    freed[i].c = c;
+    __atomic_store_n(&freed[i].addr, addr, __ATOMIC_RELEASE);
+}
+
+static int read_checked(uintptr_t from, void *to, size_t n)
+{
+    return interp_read(from, to, n);
+}
+
+struct container container_of(uintptr_t addr, uint64_t size, const struct site *site, int live)
+{
+    struct container none = { CONTAINER_NONE, 0 };
+    if (interp_python_dict_layout() < 0)
+        return none;
+    if (live)
+        return recognise(addr, size, read_checked);
+    unsigned last = __atomic_load_n(&freed_next, __ATOMIC_ACQUIRE);
+    for (unsigned k = 0; k < FREED_MAX && k < last; k++) {
+        const struct freed *f = &freed[(last - 1 - k) % FREED_MAX];
+        if (__atomic_load_n(&f->addr, __ATOMIC_ACQUIRE) == addr && f->size == size && f->site == site)
+            return f->c;
+    }
+    return none;
+}
+
+void container_name(struct container c, char *out, size_t cap)
+{
+    switch (c.kind) {
+    case CONTAINER_PY_DICT_KEYS:
+        snprintf(out, cap, "python dict keys (2^%d slots)", c.log2_slots);
+        break;
+    case CONTAINER_PY_SET_TABLE:
+        snprintf(out, cap, "python set table (2^%d slots)", c.log2_slots);
+        break;
+    default:
+        if (cap)
+            out[0] = 0;
+    }
+}

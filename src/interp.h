@@ -1,0 +1,67 @@
+/* interp.h: interpreter frames for tracked blocks (CPython 3.8-3.13).
+ *
+ * When a tracked block is allocated on a thread that runs Python code and
+ * holds the GIL, the Python stack is read straight from the interpreter's
+ * own structures (found from the exported _PyRuntime, laid out per version
+ * by interp_python_versions.h), every read checked by process_vm_readv, so
+ * a bad pointer is a failed read, never a fault.  Nothing on that path
+ * allocates from the host's heap, takes a lock the host could hold, or runs
+ * Python code.
+ *
+ * A Python frame is kept in a site's key as two words: the code object's
+ * record (struct py_code, copied once per code object: file, qualname,
+ * line table) with bit 0 set on the outermost frame of one evaluator call,
+ * and the byte offset of the instruction.  Lines are decoded from the copied
+ * table when a report is written. */
+#ifndef RETAIN_INTERP_H
+#define RETAIN_INTERP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct frame;
+
+#define INTERP_MAX_FRAMES 32            /* Python frames kept per allocation */
+#define INTERP_WORDS_PER_FRAME 2
+#define INTERP_ENTRY_BIT ((uintptr_t)1) /* in word 0: last frame of its evaluator call */
+
+/* Start-up (lifecycle row "interp"): finds the interpreter, if any. */
+void interp_init(void);
+void interp_lock(void);
+void interp_unlock(void);
+void interp_after_fork_child(void);
+
+/* A seccomp filter is going in: no more reads of ours on this path. */
+void interp_stop(void);
+
+/* Allocation path: writes this thread's Python frames, innermost first, as
+ * INTERP_WORDS_PER_FRAME words each, at most max frames.  Returns the number
+ * of frames; 0 when the thread runs no Python code or does not hold the GIL. */
+int interp_capture(uintptr_t *words, int max);
+
+/* Report: the frame for two words of a site's key, valid for the life of the
+ * process; *entry_end = 1 when it is the outermost frame of its evaluator
+ * call (the next frame belongs to the next _PyEval_EvalFrameDefault). */
+const struct frame *interp_frame(const uintptr_t *words, int *entry_end);
+/* Is this native function the evaluator (where Python frames interleave)? */
+int interp_is_evaluator(const char *function);
+
+/* The CPython dict keys header this process uses: 1 (3.11+), 0 (3.8-3.10),
+ * -1: no CPython of a known version (container.h). */
+int interp_python_dict_layout(void);
+/* A checked read of our own memory (process_vm_readv, errno kept):
+ * 0, or -1 where it is not mapped or reads are refused. */
+int interp_read(uintptr_t from, void *to, size_t n);
+
+/* What the report says about the interpreter: NULL when the process runs
+ * none.  language "python", version "3.11.2", frames 1 if frames are read,
+ * note: why not (one line), or NULL. */
+struct interp_info {
+    const char *language;
+    char version[32];
+    int frames;
+    const char *note;
+};
+const struct interp_info *interp_info(void);
+
+#endif
