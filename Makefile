@@ -144,6 +144,13 @@ tests/bin/%: tests/progs/%.c
 	@mkdir -p tests/bin build/deps
 	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
 
+# fake_python exports _PyRuntime and Py_Version like a python executable
+# (tests/test_python.py); fake_python312 is the same source as "3.12".
+tests/bin/fake_python: TEST_CFLAGS += -rdynamic
+tests/bin/fake_python312: tests/progs/fake_python.c
+	@mkdir -p tests/bin build/deps
+	$(CC) $(TEST_CFLAGS) -rdynamic -DFAKE_VERSION=0x030C01F0 $(PROG_DEPFLAGS) -o $@ $<
+
 tests/bin/%: tests/progs/%.cc
 	@mkdir -p tests/bin build/deps
 	$(CXX) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $<
@@ -160,7 +167,7 @@ tests/corpus/bin/%: tests/corpus/%.cc
 	@mkdir -p tests/corpus/bin build/deps
 	$(CXX) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
-test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_SOS) $(CORPUS_C) $(CORPUS_CC)
+test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_SOS) tests/bin/fake_python312 $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
 test: libretain.so retain test-progs unit-progs fuzz-replay

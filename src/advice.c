@@ -51,6 +51,32 @@ static const struct rule rules[] = {
       "smaller size, or copy the survivors into a new table)." },
 };
 
+/* Containers recognised from the block's layout (container.h): the most
+ * specific advice there is, whatever the stack shows. */
+struct container_rule {
+    const char *prefix;         /* of the finding's container */
+    const char *noun;           /* what the user's line built */
+    const char *text;
+};
+
+static const struct container_rule container_rules[] = {
+    { "python dict keys", "dict",
+      "A CPython dict keeps its table after del until an insert resizes it. Rebuild the dict "
+      "after bulk deletes (d = dict(d), or d = {k: v for k, v in d.items()}); d.clear() frees "
+      "the table when everything goes; or build a new dict per batch instead of deleting from "
+      "a long-lived one." },
+    { "python set table", "set",
+      "A CPython set keeps its table after discard()/remove() (deleted slots hold a dummy "
+      "marker). Rebuild the set after bulk removals (s = set(s)); s.clear() frees the table "
+      "when everything goes." },
+};
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path;
+}
+
 static int contains(const char *s, const char *needle)
 {
     return s && needle && strstr(s, needle) != NULL;
@@ -73,7 +99,17 @@ void advice_write(struct report *r, struct finding *f)
 {
     const struct frame *frames[64];
     int n = f->site ? report_stack(r, f->site, frames, 64) : 0;
-    const char *text = NULL;
+    const char *text = NULL, *noun = "array";
+    for (size_t i = 0; i < sizeof container_rules / sizeof container_rules[0] && !text; i++)
+        if (!strncmp(f->container, container_rules[i].prefix, strlen(container_rules[i].prefix))) {
+            text = container_rules[i].text;
+            noun = container_rules[i].noun;
+        }
+    /* The script's line: the innermost interpreter frame. */
+    const struct frame *script = NULL;
+    for (int j = 0; j < n && !script; j++)
+        if (frames[j]->language && frames[j]->file)
+            script = frames[j];
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !text; i++)
         for (int j = 0; j < n; j++) {
             const struct rule *ru = &rules[i];
@@ -102,7 +138,11 @@ void advice_write(struct report *r, struct finding *f)
         text = generic;
     }
     char name[160];
-    if (where)
+    if (script)
+        snprintf(f->advice, sizeof f->advice, "%s (The %s is built at %s:%d, in %s.)", text, noun,
+                 basename_of(script->file), script->line,
+                 script->function ? script->function : "?");
+    else if (where)
         snprintf(f->advice, sizeof f->advice, "%s (The array is allocated in %s.)", text,
                  short_function_name(where, name, sizeof name));
     else

@@ -99,6 +99,8 @@ static void finding_text(struct report *r, struct strbuf *sb, int i, const struc
         sb_puts(sb, " are in RAM\n");
     }
     history_chart(sb, f);
+    if (f->container[0])
+        sb_printf(sb, "    container: %s\n", f->container);
     sb_printf(sb, "    allocated at (site %u):\n", f->site ? f->site->id : 0);
     stack_text(r, sb, f->site, "      ");
     sb_printf(sb, "    what to do: %s\n\n", f->advice);
