@@ -65,7 +65,8 @@ static int dict_keys(uintptr_t addr, uint64_t size, int layout, reader rd, int *
         memcpy(&nentries, h + 32, 8);
         bytes = 40 + (slots << index_width_log2(slots)) + (2 * slots / 3) * 24;
     }
-    if (usable < 0 || nentries < 0 || (uint64_t)(usable + nentries) > 2 * slots / 3 || bytes != size)
+    if (usable < 0 || nentries < 0 || (uint64_t)usable > slots || (uint64_t)nentries > slots ||
+        (uint64_t)(usable + nentries) > 2 * slots / 3 || bytes != size)
         return 0;
     *log2 = lg;
     return 1;

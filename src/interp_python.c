@@ -393,11 +393,10 @@ static uintptr_t current_tstate(const struct py_layout *L, unsigned char *ts, si
     return 0;
 }
 
-int interp_capture(uintptr_t *words, int max)
+/* Out of line: its buffers (about 7 KiB of stack) are taken only by a
+ * process that runs a known CPython, never by every tracked allocation. */
+static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_t *words, int max)
 {
-    const struct py_layout *L = __atomic_load_n(&py.L, __ATOMIC_ACQUIRE);
-    if (!L || __atomic_load_n(&py.stopped, __ATOMIC_RELAXED) || max <= 0)
-        return 0;
     int saved_errno = errno;
     if (max > INTERP_MAX_FRAMES)
         max = INTERP_MAX_FRAMES;
@@ -482,6 +481,14 @@ done:
     return n;
 }
 
+int interp_capture(uintptr_t *words, int max)
+{
+    const struct py_layout *L = __atomic_load_n(&py.L, __ATOMIC_ACQUIRE);
+    if (!L || __atomic_load_n(&py.stopped, __ATOMIC_RELAXED) || max <= 0)
+        return 0;
+    return capture(L, words, max);
+}
+
 /* ---- report time: lines ----------------------------------------------------- */
 
 /* 3.8-3.9 co_lnotab: (byte delta, signed line delta) pairs. */
@@ -540,14 +547,15 @@ static int svarint(const struct py_code *c, uint32_t *i)
  * byte 1ccccnnn: code c says how the line moves, n+1 units long. */
 static int line_locations(const struct py_code *c, intptr_t addr)
 {
-    int line = c->firstlineno;
+    int64_t line = c->firstlineno;     /* wide: a garbage table cannot overflow it */
     intptr_t unit = 0, target = addr / 2;
     uint32_t i = 0;
     while (i < c->ltab_len) {
         uint8_t first = c->ltab[i++];
         if (!(first & 0x80))
             return -1;          /* lost sync: not a table we know */
-        int code = (first >> 3) & 15, len = (first & 7) + 1, here = line;
+        int code = (first >> 3) & 15, len = (first & 7) + 1;
+        int64_t here = line;
         if (code == 15) {
             here = -1;
         } else if (code == 14) {
@@ -567,7 +575,7 @@ static int line_locations(const struct py_code *c, intptr_t addr)
             i += 1;
         }
         if (target >= unit && target < unit + len)
-            return here;
+            return here >= 0 && here <= INT_MAX ? (int)here : -1;
         unit += len;
     }
     return -1;
