@@ -38,7 +38,7 @@ int cmd_diff(int argc, char **argv)
         usage_fail("diff: --format %s: expected text or html", format);
     struct report *a = report_read_or_exit(files[0]);
     struct report *b = report_read_or_exit(files[1]);
-    FILE *fp = out_open(out, "w");
+    FILE *fp = out_open(out, a->file_mode & b->file_mode);
     int rc = -1;
     if (fp) {
         rc = html ? out_diff_html(fp, a, b) : out_diff_text(fp, a, b);

@@ -2,6 +2,9 @@
 #include "fmt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 const char *fmt_bytes(double b, char *buf)
@@ -204,13 +207,21 @@ void json_escape(FILE *fp, const char *s)
     }
 }
 
-FILE *out_open(const char *path, const char *mode)
+FILE *out_open(const char *path, unsigned perm)
 {
     if (!path || !strcmp(path, "-"))
         return stdout;
-    FILE *fp = fopen(path, mode);
-    if (!fp)
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perm);
+    struct stat st;
+    /* an existing file of ours keeps no wider bits than the report's */
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+        fchmod(fd, perm);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!fp) {
         fprintf(stderr, "retain: cannot write %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
     return fp;
 }
 

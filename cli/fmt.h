@@ -28,9 +28,11 @@ void utf8_prefix(char *out, size_t cap, const char *s, size_t chars);
 void html_escape(FILE *fp, const char *s);
 /* Writes s as the body of a JSON string (without the quotes). */
 void json_escape(FILE *fp, const char *s);
-/* stdout for NULL or "-", else the file, truncated.  NULL with one line on
- * stderr if it cannot be opened. */
-FILE *out_open(const char *path, const char *mode);
+/* stdout for NULL or "-", else the file, truncated, with permission bits
+ * `perm` (a report holds a program's arguments and addresses: an export of
+ * it is as private as the report).  NULL with one line on stderr if it
+ * cannot be opened. */
+FILE *out_open(const char *path, unsigned perm);
 /* Closes (flushes) fp unless it is stdout; -1 with a line on stderr on a write error. */
 int out_close(FILE *fp, const char *path);
 #endif

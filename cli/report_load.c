@@ -357,7 +357,8 @@ struct report *report_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(fileno(fp), &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
         fclose(fp);
         fail(&ld, "is a directory, not a report");
         return NULL;
@@ -397,6 +398,7 @@ struct report *report_load(const char *path, char *err, size_t errlen)
     }
     struct report *r = calloc(1, sizeof *r);
     r->path = path;
+    r->file_mode = have_st ? (unsigned)(st.st_mode & 0666) : 0600;
     r->doc = root;
     load_body(&ld, root, r);
     if (ld.failed) {

@@ -60,6 +60,7 @@ struct totals {
 
 struct report {
     const char *path;           /* the file it was read from */
+    unsigned file_mode;         /* its permission bits: exports get the same */
     const char *schema, *reason;
     long pid;
     uint64_t duration_ms;

@@ -28,7 +28,7 @@ int report_write(const struct report *r, enum report_format f, enum weight w, co
         fprintf(stderr, "retain: a pprof profile is binary: give -o FILE.pb.gz (or redirect)\n");
         return -1;
     }
-    FILE *fp = out_open(out, f == FORMAT_PPROF ? "wb" : "w");
+    FILE *fp = out_open(out, r->file_mode);
     if (!fp)
         return -1;
     int rc;

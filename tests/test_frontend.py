@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+import harness
 from harness import REPO, base_env, check_basic, test
 
 RETAIN = os.path.join(REPO, "retain")
@@ -27,9 +28,12 @@ CORPUS = os.path.join(REPO, "tests", "corpus", "bin")
 
 
 def retain(ctx, args, timeout=120, env=None, cwd=None):
-    """Runs the retain command (not preloaded itself); returns the Result."""
+    """Runs the retain command (not preloaded itself); returns the Result.
+    RETAIN_LIB is the library under test (run_tests.py --lib, as
+    make test-ubsan passes it), so `retain run` preloads that one."""
     if not os.access(RETAIN, os.X_OK):
         ctx.fatal("retain not built (run `make retain`)")
+    env = dict(env or {}, RETAIN_LIB=harness.LIB)
     res = ctx.start([RETAIN] + list(args), preload=False, env=env, cwd=cwd).wait(timeout)
     if res.timed_out:
         ctx.fatal(f"`retain {' '.join(args)[:80]}` did not finish within {timeout}s")
@@ -252,6 +256,42 @@ def test_report_text_and_collapsed(ctx):
                   f"site {s['id']}: line ends with {frames[-1]!r}, leaf is {leaf['function']!r}")
         ctx.check(root["function"] is None or frames[0] == root["function"],
                   f"site {s['id']}: line starts with {frames[0]!r}, root is {root['function']!r}")
+
+
+@test
+def test_exports_as_private_as_the_report(ctx):
+    """A report holds the program's arguments and addresses and is created
+    0600: every file retain writes from it (each --format with -o, the HTML
+    page `retain run` leaves beside the report, a diff) has the report's
+    permission bits, not the umask's 0644; a report made 0640 gives 0640
+    exports, and an existing wider file is narrowed."""
+    path, rep = corpus_report(ctx)
+    ex = exports(ctx)
+    for fmt in ("text", "html", "pprof", "collapsed", "speedscope"):
+        out = os.path.join(ex, f"r.{fmt}")
+        retain(ctx, ["report", path, "--format", fmt, "-o", out])
+        mode = os.stat(out).st_mode & 0o777 if os.path.exists(out) else None
+        ctx.check(mode == 0o600, f"--format {fmt}: mode {mode and oct(mode)}, the report's is 0600")
+    wide = os.path.join(ex, "wide.html")
+    with open(wide, "w") as f:
+        f.write("old")
+    os.chmod(wide, 0o644)
+    retain(ctx, ["report", path, "--format", "html", "-o", wide])
+    ctx.check(os.stat(wide).st_mode & 0o777 == 0o600, "an existing 0644 file kept its bits")
+    retain(ctx, ["diff", path, path, "--format", "html", "-o", os.path.join(ex, "d.html")])
+    ctx.check(os.stat(os.path.join(ex, "d.html")).st_mode & 0o777 == 0o600, "diff output is not 0600")
+    shared = os.path.join(ex, "shared.json")
+    shutil.copy(path, shared)
+    os.chmod(shared, 0o640)
+    retain(ctx, ["report", shared, "--format", "pprof", "-o", os.path.join(ex, "s.pb.gz")])
+    ctx.check(os.stat(os.path.join(ex, "s.pb.gz")).st_mode & 0o777 == 0o640, "a 0640 report's export is not 0640")
+    runs = os.path.join(ctx.tmp, "run")
+    os.makedirs(runs)
+    res = retain(ctx, ["run", "--output", os.path.join(runs, "r.%p"), "--", "true"])
+    # retain's own pid is not the program's: find the page it wrote
+    pages = [n for n in os.listdir(runs) if n.endswith(".html")]
+    ctx.check(len(pages) == 1 and os.stat(os.path.join(runs, pages[0])).st_mode & 0o777 == 0o600,
+              f"retain run's HTML page: {pages} {[oct(os.stat(os.path.join(runs, n)).st_mode) for n in pages]}")
 
 
 @test
