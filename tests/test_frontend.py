@@ -299,7 +299,10 @@ def test_report_speedscope(ctx):
     """`--format speedscope` on a real report passes the file-format schema
     that the npm speedscope package ships (checked with ajv), every frame
     index exists, and each profile's endValue is the JSON's total for its
-    weight."""
+    weight.  speedscope's own web app (the package's dist/release, served
+    to chromium from disk) imports it: the tab is named after the profile
+    and shows the retained-bytes profile first; a file that fails the
+    schema is refused by both."""
     node_ready(ctx)
     path, rep = corpus_report(ctx)
     out = os.path.join(exports(ctx), "r.speedscope.json")
@@ -323,6 +326,27 @@ def test_report_speedscope(ctx):
     chk = subprocess.run(["node", os.path.join(BROWSER, "check_speedscope.js"), bad], env=base_env(),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
     ctx.check(chk.returncode != 0, "the schema check accepts a file without $schema and samples")
+
+    # speedscope's own app imports it (and does not import the bad file)
+    tool(ctx, "chromium", "Debian's chromium")
+    for f, loads in ((out, True), (bad, False)):
+        chk = subprocess.run(["node", os.path.join(BROWSER, "load_speedscope.js"), f,
+                              "30000" if loads else "4000"], env=base_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
+        try:
+            got = json.loads(chk.stdout.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            ctx.fatal(f"load_speedscope.js: exit {chk.returncode}: {chk.stderr[-400:]!r}")
+        ctx.check(got.get("outside") == [], f"speedscope asked the network for {got.get('outside')}")
+        name = ss["name"]
+        if loads:
+            ctx.check(got.get("title") == f"{name} - speedscope" and
+                      f"retained bytes (1/{len(ss['profiles'])})" in got.get("body", ""),
+                      f"speedscope did not import the file: title {got.get('title')!r} body {got.get('body', '')[:200]!r}")
+            ctx.check(got.get("console_errors") == [] and got.get("page_errors") == [],
+                      f"speedscope errors: {got.get('console_errors')} {got.get('page_errors')}")
+        else:
+            ctx.check(got.get("title") == "speedscope", f"speedscope imported a bad file: {got.get('title')!r}")
 
 
 def pprof_top(ctx, path, index):
