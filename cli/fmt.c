@@ -1,6 +1,7 @@
 /* fmt.c: text helpers shared by the outputs. */
 #include "fmt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -60,6 +61,10 @@ const char *frame_short_name(const struct frame *f, char *buf, size_t cap)
 {
     char tmp[512];
     const char *name = frame_name(f, tmp, sizeof tmp);
+    if (f->language) {          /* a script's function: short already */
+        snprintf(buf, cap, "%s", name);
+        return buf;
+    }
     size_t n = 0;
     int angle = 0, paren = 0;
     /* "operator<<" and "operator()" are names, not lists */
@@ -78,7 +83,9 @@ const char *frame_short_name(const struct frame *f, char *buf, size_t cap)
             continue;
         }
         char c = *p;
-        if (c == '<' && paren == 0) {
+        /* a template list follows a name; "<module>", "<lambda>" are names */
+        if (c == '<' && paren == 0 && (angle > 0 || (n > 0 && (isalnum((unsigned char)buf[n - 1]) ||
+                                                             buf[n - 1] == '_' || buf[n - 1] == '>')))) {
             if (angle++ == 0) {
                 memcpy(buf + n, "<\xe2\x80\xa6>", 5);
                 n += 5;
@@ -150,6 +157,10 @@ static int is_runtime(const struct frame *f)
 
 const struct frame *stack_blame_frame(const struct stack *s)
 {
+    /* an interpreter's frame is the script's own code: the first one wins */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->frames[i].language)
+            return &s->frames[i];
     for (size_t i = 0; i < s->n; i++)
         if (!is_runtime(&s->frames[i]))
             return &s->frames[i];

@@ -19,7 +19,8 @@ const char *frame_where(const struct frame *f, char *buf, size_t cap);
 /* The last path component. */
 const char *base_name(const char *path);
 /* The first frame of a stack that is the program's own code rather than an
- * allocator wrapper or the standard library: where to look first. */
+ * allocator wrapper or the standard library: where to look first.  The
+ * first interpreter frame (a Python, Ruby or PHP line) when there is one. */
 const struct frame *stack_blame_frame(const struct stack *s);
 /* The first `chars` characters of s (UTF-8, never cut inside one) into
  * out, ending in ".." when s is longer. */

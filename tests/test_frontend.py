@@ -556,6 +556,68 @@ def test_report_added_fields(ctx):
     ctx.check(res.rc == 0, f"diff with the extended report: exit {res.rc} {res.err!r}")
 
 
+DICT_DRAIN = """\
+import time
+def fill():
+    d = {}
+    for i in range(400000):
+        d[i] = i
+    return d
+def main():
+    d = fill()
+    time.sleep(1.2)
+    for i in range(400000):
+        del d[i]
+    time.sleep(2.0)
+    return d
+keep = main()
+"""
+
+
+@test
+def test_report_python_frames(ctx):
+    """A real CPython program under `retain run`: a dict filled with 400,000
+    keys in fill() and emptied by del.  The report's finding has the added
+    fields from the library itself (container, resident_bytes, python
+    frames); retain's printed summary and text name the script's line
+    (`fill  .../dict_drain.py:5`) as where the table was allocated, not the C
+    function of the interpreter; the HTML page tags the python frames and
+    names the container; in pprof the python frames are functions with the
+    script as their file (go tool pprof -traces)."""
+    od = ctx.outdir()
+    script = os.path.join(ctx.tmp, "dict_drain.py")
+    with open(script, "w") as f:
+        f.write(DICT_DRAIN)
+    res = retain(ctx, ["run", "--output", os.path.join(od, "r.%p"), "--no-html", "--", sys.executable, script])
+    reps = ctx.reports_in(od)
+    if not ctx.check(res.rc == 0 and len(reps) == 1, f"exit {res.rc}, {len(reps)} reports"):
+        return
+    path = os.path.join(od, f"r.{list(reps)[0]}.json")
+    rep = list(reps.values())[0]
+    dicts = [f for f in rep["findings"] if "dict" in (f.get("container") or "")]
+    if not ctx.check(dicts, f"no dict finding: {[(f.get('container'), f['probe']) for f in rep['findings']]}"):
+        return
+    f = dicts[0]
+    py = [fr for fr in f["stack"] if fr.get("language") == "python"]
+    ctx.check(py and py[0]["function"] == "fill" and py[0]["line"] == 5, f"python frames {py[:2]}")
+    where = f"allocated in fill  {script}:5"
+    ctx.check(where in res.err, f"retain run's summary does not say {where!r}: {res.err[-500:]!r}")
+    text = retain(ctx, ["report", path]).out.decode()
+    ctx.check(where in text and f["container"] in text and "[python]" in text,
+              f"text lacks the script line, the container or the python tag")
+    html = retain(ctx, ["report", path, "--format", "html"]).out.decode()
+    ctx.check("[python]" in html and f["container"] in html and "resident in RAM" in html,
+              "HTML lacks the python tag, container or resident bytes")
+    pb = os.path.join(exports(ctx), "py.pb.gz")
+    retain(ctx, ["report", path, "--format", "pprof", "-o", pb])
+    go = tool(ctx, "go", "Debian's golang-go")
+    env = base_env({"HOME": ctx.tmp, "GOCACHE": os.path.join(ctx.tmp, "gocache"), "GOTOOLCHAIN": "local"})
+    out = subprocess.run([go, "tool", "pprof", "-traces", "-lines", "-sample_index=retained_space", pb],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300).stdout.decode()
+    ctx.check(re.search(rf"\bfill {re.escape(script)}:5\b", out),
+              f"pprof -traces does not show fill at {script}:5: {out[-600:]}")
+
+
 # --------------------------------------------------------------------------
 # snapshot and diff on a real server
 
