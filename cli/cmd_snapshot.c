@@ -11,6 +11,7 @@
 #include "proc_report.h"
 #include "report_write.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -148,6 +149,31 @@ static struct report *answer(struct candidate *c, long pid)
     return NULL;
 }
 
+/* libretain names its background thread; without it (a process that has
+ * not watched a block yet) the signal is served at the next allocation. */
+static int has_sampler_thread(long pid)
+{
+    char path[96], comm[64];
+    snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/task/%.20s/comm", pid, e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (fp) {
+            found = fgets(comm, sizeof comm, fp) && !strncmp(comm, "retain-sampler", 14);
+            fclose(fp);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -246,6 +272,7 @@ int cmd_snapshot(int argc, char **argv)
     if (kill((pid_t)pid, cfg.signal) < 0)
         fail("cannot send signal %d to process %ld: %s", cfg.signal, pid, strerror(errno));
     double start = now_s();
+    int idle = has_sampler_thread(pid) == 0, told = 0;
     struct report *r = NULL;
     while (!r) {
         for (int i = 0; i < ncand && !r; i++)
@@ -254,8 +281,14 @@ int cmd_snapshot(int argc, char **argv)
             break;
         if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
             fail("process %ld ended before it answered", pid);
+        if (idle && !told && now_s() - start > 0.5) {
+            fprintf(stderr, "retain: process %ld has no libretain thread yet (it has watched no large "
+                            "block): it writes the report at its next allocation\n", pid);
+            told = 1;
+        }
         if (now_s() - start > timeout)
-            fail("no report from process %ld within %g s (looked for %s)", pid, timeout, cands[0].path);
+            fail("no report from process %ld within %g s (looked for %s)%s", pid, timeout, cands[0].path,
+                 idle ? "; it has not allocated since the request" : "");
         struct timespec ts = { 0, 20 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
