@@ -680,7 +680,9 @@ def test_snapshot_memcached(ctx):
     report's.  `retain -p PID --format collapsed` works the same.  Then the
     refusals, one line and a non-zero exit each: a dead pid, a process not
     under libretain, a process whose RETAIN_SIGNAL is off, another user's
-    process."""
+    process; and a preloaded process without libretain's thread that never
+    allocates again is said to answer only at its next allocation, then
+    timed out (--timeout 2)."""
     od = ctx.outdir()
     proc, conn = start_memcached(ctx, od)
     try:
@@ -734,6 +736,17 @@ def test_snapshot_memcached(ctx):
     finally:
         plain.signal(signal.SIGKILL)
         plain.wait(10)
+    # a preloaded process that never allocates again and has no libretain
+    # thread: told, then a timeout (no report can come)
+    idle = ctx.start(["sleep", "30"], outdir=ctx.outdir("idle"))
+    try:
+        time.sleep(0.3)
+        res = retain(ctx, ["snapshot", str(idle.pid), "--timeout", "2"])
+        ctx.check(res.rc == 1 and "no libretain thread yet" in res.err and "within 2 s" in res.err,
+                  f"idle process: exit {res.rc} {res.err!r}")
+    finally:
+        idle.signal(signal.SIGKILL)
+        idle.wait(10)
     off = ctx.start(["sleep", "30"], outdir=ctx.outdir("off"), env={"RETAIN_SIGNAL": "off"})
     try:
         time.sleep(0.3)
