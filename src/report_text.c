@@ -79,6 +79,17 @@ static void history_chart(struct strbuf *sb, const struct finding *f)
               f->history_ms[0], f->history_ms[f->nhistory - 1]);
 }
 
+/* "<before>12 MiB<middle>16 MiB<after>" */
+static void bytes_of(struct strbuf *sb, const char *before, uint64_t a, const char *middle, uint64_t b,
+                     const char *after)
+{
+    sb_puts(sb, before);
+    sb_bytes(sb, (double)a);
+    sb_puts(sb, middle);
+    sb_bytes(sb, (double)b);
+    sb_puts(sb, after);
+}
+
 static void finding_text(struct report *r, struct strbuf *sb, int i, const struct finding *f)
 {
     sb_printf(sb, "[%d] ", i + 1);
@@ -91,13 +102,9 @@ static void finding_text(struct report *r, struct strbuf *sb, int i, const struc
                   "block age %.1f s; %s\n",
               f->occupancy * 100, f->peak_occupancy * 100, f->retained_ms / 1000.0,
               f->age_ms / 1000.0, f->live ? "still allocated" : "freed before the report");
-    if (f->live) {
-        sb_puts(sb, "    resident: ");
-        sb_bytes(sb, (double)f->resident_bytes);
-        sb_puts(sb, " of the block's ");
-        sb_bytes(sb, (double)f->capacity_bytes);
-        sb_puts(sb, " are in RAM\n");
-    }
+    if (f->live)
+        bytes_of(sb, "    resident: ", f->resident_bytes, " of the block's ", f->capacity_bytes,
+                 " are in RAM\n");
     history_chart(sb, f);
     if (f->container[0])
         sb_printf(sb, "    container: %s\n", f->container);
@@ -177,13 +184,9 @@ void report_text(struct report *r, struct strbuf *sb)
     sb_puts(sb, ", peak live ");
     sb_bytes(sb, (double)r->peak_live_bytes);
     sb_printf(sb, ", %u call sites\n", r->nsites_total);
-    if (r->rss_bytes) {
-        sb_puts(sb, "resident set ");
-        sb_bytes(sb, (double)r->rss_bytes);
-        sb_puts(sb, ", of which libretain's own mappings ");
-        sb_bytes(sb, (double)r->profiler_bytes);
-        sb_puts(sb, "\n");
-    }
+    if (r->rss_bytes)
+        bytes_of(sb, "resident set ", r->rss_bytes, ", of which libretain's own mappings ",
+                 r->profiler_bytes, "\n");
     if (retain_config.sample_bytes)
         sb_printf(sb, "small allocations sampled every %zu bytes on average: per-site figures "
                       "are estimates (RETAIN_SAMPLE=0 for exact counts)\n",

@@ -64,7 +64,6 @@ struct watch_detail {
     int nhist;
     uint32_t hist_step_ms;
     struct history_point hist[HISTORY_MAX];
-    struct watch_detail *next_spare;
 };
 
 /* A watched block, from its malloc to its free (or the end of the pass that
@@ -84,7 +83,7 @@ struct watch {
     int in_pass;                /* a pass holds it (registry_lock) */
     uint32_t next_due_ms;       /* sampler */
     struct watch_detail *d;     /* sampler; NULL until first measured */
-    struct watch *prev, *next;  /* the registry, or the spare list */
+    struct watch *prev, *next;  /* the registry */
 };
 
 /* What a pass needs besides the registry: owned by the thread that makes
@@ -102,8 +101,7 @@ struct measure_scratch {
 
 static struct rmutex registry_lock = RMUTEX_INIT(LOCK_RANK_RETENTION);
 static struct watch *watched;           /* live, and ended while in a pass */
-static struct watch *spare;             /* recycled records */
-static struct watch_detail *spare_details;
+static void *spare_watches, *spare_details;     /* recycled records */
 static struct finding *past;            /* findings of blocks already freed */
 static int npast;
 static struct sampler_stats stats;
@@ -170,6 +168,29 @@ static void unlink_watch(struct watch *w)
         w->next->prev = w->prev;
 }
 
+/* Recycled records (watches, details): a free record's first word links
+ * the list.  New ones come from the arena, zeroed either way. */
+static void *record_take(void **spares, size_t size)
+{
+    rmutex_lock(&registry_lock);
+    void *r = *spares;
+    if (r)
+        memcpy(spares, r, sizeof *spares);
+    rmutex_unlock(&registry_lock);
+    if (!r)
+        r = arena_alloc(size);
+    if (r)
+        memset(r, 0, size);
+    return r;
+}
+
+/* Caller holds registry_lock. */
+static void record_put(void **spares, void *r)
+{
+    memcpy(r, spares, sizeof *spares);
+    *spares = r;
+}
+
 static int as_finding(const struct watch *w, uint32_t t, struct finding *f);
 static void keep_past(const struct finding *f);
 
@@ -182,29 +203,18 @@ static void retire(struct watch *w, uint32_t t)
     if (w->d && as_finding(w, t, &f))
         keep_past(&f);
     unlink_watch(w);
-    if (w->d) {
-        w->d->next_spare = spare_details;
-        spare_details = w->d;
-        w->d = NULL;
-    }
-    w->next = spare;
-    spare = w;
+    if (w->d)
+        record_put(&spare_details, w->d);
+    record_put(&spare_watches, w);
 }
 
 /* ---- program threads ---------------------------------------------------- */
 
 struct watch *retention_watch(const struct block *b)
 {
-    rmutex_lock(&registry_lock);
-    struct watch *w = spare;
-    if (w)
-        spare = w->next;
-    rmutex_unlock(&registry_lock);
-    if (!w)
-        w = arena_alloc(sizeof *w);
+    struct watch *w = record_take(&spare_watches, sizeof *w);
     if (!w)
         return NULL;
-    memset(w, 0, sizeof *w);
     w->addr = b->addr;
     w->size = b->size;
     w->site = b->site;
@@ -316,16 +326,9 @@ static void evaluate(struct watch *w, uint32_t t)
 
 static struct watch_detail *detail_new(const struct watch *w)
 {
-    rmutex_lock(&registry_lock);
-    struct watch_detail *d = spare_details;
-    if (d)
-        spare_details = d->next_spare;
-    rmutex_unlock(&registry_lock);
-    if (!d)
-        d = arena_alloc(sizeof *d);
+    struct watch_detail *d = record_take(&spare_details, sizeof *d);
     if (!d)
         return NULL;
-    memset(d, 0, sizeof *d);
     d->best = -1;
     d->retained_since = NOT_RETAINED;
     d->hist_step_ms = retain_config.interval_ms;
