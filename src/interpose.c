@@ -427,10 +427,10 @@ EXPORT int dlclose(void *handle)
 }
 
 /* libunwind opens a pipe for memory validation on its first unwind (and
- * again if the program closed it).  pipe2 hands out the lowest free
- * descriptors, which a program that closed 0-2 is about to reuse: the pipe
- * is moved high (fds.h) before libunwind sees it.  Other callers are
- * forwarded untouched. */
+ * again whenever a read on it fails), and its unwinds need it.  pipe2
+ * hands out the lowest free descriptors, which a program that closed 0-2 is
+ * about to reuse: the pipe is moved high (fds.h) before libunwind sees it.
+ * Other callers are forwarded untouched. */
 EXPORT int pipe2(int fds[2], int flags)
 {
     if (!ensure_real() || !real.pipe2) {

@@ -59,11 +59,16 @@ enum { RUNNING, FINISHING, FINISHED };
 static void *exit_report_stack;
 
 static void retention_start(void) { retention_init(sampler_poke); }
+static void threads_start(void)
+{
+    thread_state_init();
+    thread_state_on_exit(sampler_thread_ended);
+}
 
 /* Lock-rank order (lifecycle.h).  The report lock is not taken at fork: a
  * report can take long, and the child re-creates its state. */
 static const struct module_lifecycle modules[] = {
-    { "threads", LOCK_RANK_THREADS, thread_state_init, NULL, NULL, NULL },
+    { "threads", LOCK_RANK_THREADS, threads_start, NULL, NULL, NULL },
     { "sampler", LOCK_RANK_SAMPLER_REQUEST, NULL, NULL, NULL, NULL },
     { "report", LOCK_RANK_REPORT, NULL, NULL, NULL, report_after_fork_child },
     { "modules", LOCK_RANK_MODULES, NULL, modules_lock, modules_unlock, modules_after_fork_child },
@@ -261,7 +266,7 @@ static const struct profiler_call {
     { ANY_THREAD, SYS_newfstatat, { 2, 0, 0, AT_EMPTY_PATH } },
     { ANY_THREAD, SYS_fstat, { 2 } },
     /* libunwind, unwinding on the allocating thread: memory validation
-     * (mincore, then a byte through its pipe), the pipe reopened */
+     * (mincore, or msync, then a byte through its pipe), the pipe reopened */
     { ANY_THREAD, SYS_mincore, { 0, 4096, 0 } },
     { ANY_THREAD, SYS_msync, { 0, 4096, MS_ASYNC } },
     { ANY_THREAD, SYS_read, { 992 } },

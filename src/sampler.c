@@ -1,7 +1,6 @@
 #include "sampler.h"
 #include "clock.h"
 #include "config.h"
-#include "fds.h"
 #include "guard.h"
 #include "log.h"
 #include "mutex.h"
@@ -21,8 +20,12 @@
 /* Requests to the thread, as bits. */
 enum { REQ_NOW = 1, REQ_FINAL = 2, REQ_PARK = 4 };
 
-/* How often the thread checks that it is not the last one left. */
-#define ALONE_CHECK_MS 100
+/* How often the thread checks that it is not the last one left: soon after
+ * a thread ended (in steps that double from 2 ms), else every second. */
+#define ALONE_CHECK_MS 1000
+#define ALONE_RECHECK_FIRST_MS 2
+#define ALONE_RECHECK_STEPS 9
+#define WAIT_MAX_MS 100
 
 static struct {
     pthread_t thread;
@@ -36,10 +39,10 @@ static struct {
     unsigned requests;          /* REQ_* bits, atomic */
     volatile sig_atomic_t signal_requested;
     sigset_t program_mask;      /* the mask of the thread that made us */
-    int stat_fd;                /* /proc/self/stat, kept open high; -1 if none */
     void (*each_wake)(void);
+    int thread_ended;           /* a program thread ended: check soon (atomic) */
     struct measure_scratch *scratch;    /* this thread's (retention.h) */
-} S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST), .stat_fd = -1 };
+} S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST) };
 
 int sampler_wanted;
 
@@ -82,42 +85,41 @@ static void install_signal(void)
 
 /* Field 3 (state) and field 20 (num_threads) of /proc/self/stat.  The
  * count includes a thread-group leader that has ended but stays a zombie
- * until the whole group ends (main() left through pthread_exit). */
-static int read_stat(char *state, long *nthreads)
+ * until the whole group ends (main() left through pthread_exit).  The file
+ * is opened for each look and closed at once: a descriptor kept open would
+ * be one more the program sees in /proc/self/fd. */
+static int only_thread_left(void)
 {
     char buf[1024];
-    if (S.stat_fd < 0)
-        return -1;
-    ssize_t n = pread(S.stat_fd, buf, sizeof buf - 1, 0);
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
     if (n <= 0)
-        return -1;
+        return 0;
     buf[n] = 0;
     char *p = strrchr(buf, ')');        /* the name may hold spaces and ')' */
     if (!p || p[1] != ' ')
-        return -1;
-    *state = p[2];
+        return 0;
+    char state = p[2];
     p += 2;
     for (int field = 3; field < 20; field++) {
         p = strchr(p, ' ');
         if (!p)
-            return -1;
+            return 0;
         p++;
     }
-    *nthreads = strtol(p, NULL, 10);
-    return 0;
+    long threads = strtol(p, NULL, 10);
+    return threads == 1 || (threads == 2 && state == 'Z');
 }
 
-static int only_thread_left(void)
+void sampler_thread_ended(void)
 {
-    char state;
-    long n;
-    if (read_stat(&state, &n) < 0) {
-        /* The program closed our descriptor (closefrom): open it again. */
-        S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
-        if (read_stat(&state, &n) < 0)
-            return 0;
+    if (__atomic_load_n(&S.running, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&S.thread_ended, 1, __ATOMIC_RELAXED);
+        sem_post(&S.wake);
     }
-    return n == 1 || (n == 2 && state == 'Z');
 }
 
 /* glibc ends the process with exit(0) when its last thread ends; the
@@ -158,13 +160,17 @@ static void *sampler_main(void *arg)
     if (!S.scratch)
         S.scratch = retention_scratch_new();
     retention_scratch_adopt(S.scratch);
-    uint64_t next_periodic = 0;
+    uint64_t next_periodic = 0, next_alone_check = clock_now_ns() + ALONE_CHECK_MS * 1000000ull;
+    int recheck = 0;                    /* steps left after a thread ended */
+    uint64_t recheck_ms = 0;
     if (retain_config.report_interval_s)
         next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
     for (;;) {
         uint64_t wait_ms = retention_next_wait_ms(S.scratch);
-        if (wait_ms > ALONE_CHECK_MS)
-            wait_ms = ALONE_CHECK_MS;
+        if (wait_ms > WAIT_MAX_MS)
+            wait_ms = WAIT_MAX_MS;
+        if (recheck && wait_ms > recheck_ms)
+            wait_ms = recheck_ms;
         struct timespec until;
         deadline_after(&until, wait_ms);
         sem_clockwait(&S.wake, CLOCK_MONOTONIC, &until);
@@ -193,8 +199,19 @@ static void *sampler_main(void *arg)
             report_write(REPORT_PERIODIC, S.scratch);
             next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
         }
-        if (only_thread_left())
-            end_process_as_last_thread();
+        if (__atomic_exchange_n(&S.thread_ended, 0, __ATOMIC_ACQ_REL)) {
+            /* The thread is still ending: look again shortly, then less. */
+            recheck = ALONE_RECHECK_STEPS;
+            recheck_ms = ALONE_RECHECK_FIRST_MS;
+        }
+        uint64_t now = clock_now_ns();
+        if (recheck || now >= next_alone_check) {
+            if (only_thread_left())
+                end_process_as_last_thread();
+            next_alone_check = now + ALONE_CHECK_MS * 1000000ull;
+            if (recheck && --recheck)
+                recheck_ms *= 2;
+        }
     }
     return arg;
 }
@@ -239,7 +256,6 @@ void sampler_start(void (*each_wake)(void))
 {
     S.each_wake = each_wake;
     init_state();
-    S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
     install_signal();
     if (retain_config.report_interval_s)
         sampler_ensure();
@@ -300,7 +316,7 @@ int sampler_report(enum report_reason reason)
     for (;;) {
         /* The thread may park (final report, sandbox) before it serves us. */
         struct timespec until;
-        deadline_after(&until, ALONE_CHECK_MS);
+        deadline_after(&until, WAIT_MAX_MS);
         if (wait_until(&S.now_done, &until) == 0) {
             rc = S.now_rc;
             break;
@@ -344,15 +360,12 @@ void sampler_poke(void)
 void sampler_after_fork_child(void)
 {
     /* Threads do not survive fork: a child whose parent had a sampler gets
-     * its own (it has the parent's watched blocks), others stay lazy.  The
-     * descriptor names the parent's /proc entry: this process has its own. */
+     * its own (it has the parent's watched blocks), others stay lazy. */
     int had = S.running;
     rmutex_reset(&S.now_lock);
     sem_destroy(&S.wake);
     init_state();
-    if (S.stat_fd >= 0)
-        close(S.stat_fd);
-    S.stat_fd = fd_open_high("/proc/self/stat", O_RDONLY);
+    S.thread_ended = 0;
     if (had)
         sampler_ensure();
 }

@@ -58,6 +58,9 @@ int sampler_finish(unsigned timeout_ms);
  * to be installed); waits until it has parked.  No further reports. */
 void sampler_park(void);
 
+/* A program thread is ending (its TLS destructors run): the sampler looks
+ * soon whether it is the last thread left. */
+void sampler_thread_ended(void);
 /* Ask for an occupancy pass soon (a new large block, a growth event). */
 void sampler_poke(void);
 void sampler_after_fork_child(void);

@@ -24,10 +24,16 @@ static int64_t live_peak;
  * thread's first malloc never recurses into itself. */
 static struct thread_state *slab_next, *slab_end;
 
+static void (*thread_ended)(void);     /* set at init (sampler_thread_ended) */
+
+void thread_state_on_exit(void (*ended)(void)) { thread_ended = ended; }
+
 static void on_thread_exit(void *arg)
 {
     struct thread_state *ts = arg;
     live_gauge_flush(ts);
+    if (thread_ended)
+        thread_ended();
     /* Later TLS destructors of this thread may still allocate: they get a
      * fresh record, so that this one can pass to a new thread safely. */
     thread_state_self = NULL;

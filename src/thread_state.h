@@ -39,6 +39,8 @@ static inline struct thread_state *thread_state_get(void)
 }
 
 void thread_state_init(void);
+/* Start-up: ended is called as each thread that used the allocator ends. */
+void thread_state_on_exit(void (*ended)(void));
 /* Sum of every record's counters, for reports. */
 void thread_state_totals(struct thread_counters *out);
 /* Fork: in the child only the forking thread survives. */
