@@ -123,8 +123,36 @@ def summarize(rc, text, module):
     return s
 
 
-def differences(plain, pre):
+KNOWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_real_known.txt")
+
+
+def known_differences():
+    """Tests that fail only preloaded for a reason README's "What it changes
+    in the program" states: `test.module.Class.test_name  reason` a line."""
+    known = {}
+    if os.path.exists(KNOWN):
+        for line in open(KNOWN):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                name, _, why = line.partition(" ")
+                known[name] = why.strip()
+    return known
+
+
+def differences(plain, pre, known=None):
+    """What differs, and which known differences explain the rest: a test in
+    `known` that fails only preloaded is set aside (with its failure in the
+    counts and the verdict), never a test that fails for another reason."""
     out = []
+    known = known or {}
+    excused = sorted((pre["failed_tests"] - plain["failed_tests"]) & set(known))
+    if excused:
+        pre = dict(pre, failed_tests=pre["failed_tests"] - set(excused))
+        n = len(excused)
+        if pre["failures"] + pre["errors"] - n == plain["failures"] + plain["errors"]:
+            pre["failures"], pre["errors"] = plain["failures"], plain["errors"]
+            if not pre["failed_tests"] - plain["failed_tests"]:
+                pre["verdict"] = plain["verdict"]
     for k in ("verdict", "ran", "failures", "errors", "skipped"):
         if plain[k] != pre[k]:
             out.append(f"{k}: plain {plain[k]!r}, preloaded {pre[k]!r}")
@@ -135,7 +163,7 @@ def differences(plain, pre):
                    f"{' ...' if len(only_pre) > 8 else ''}")
     if only_plain:
         out.append(f"failed only plain ({len(only_plain)}): {', '.join(only_plain[:8])}")
-    return out
+    return out, excused
 
 
 def fmt(s):
@@ -169,6 +197,7 @@ def main():
     reports = os.path.join(tmp, "reports")
     os.makedirs(reports)
     differ = []
+    known = known_differences()
     totals = {"plain": 0.0, "preloaded": 0.0}
     t0 = time.monotonic()
     deadline = t0 + args.budget
@@ -191,13 +220,15 @@ def main():
             totals[mode] += secs
             results[mode] = summarize(rc, text, module)
             print(f"  {module:16} {mode:9} {secs:7.1f}s  {fmt(results[mode])}", flush=True)
-        diff = differences(results["plain"], results["preloaded"])
+        diff, excused = differences(results["plain"], results["preloaded"], known)
         stray = results["preloaded"]["stray_lines"]
         if diff:
             differ.append(module)
             print(f"DIFF {module}: " + "; ".join(diff), flush=True)
         else:
             print(f"SAME {module}", flush=True)
+        for name in excused:
+            print(f"  known: {name} fails only preloaded: {known[name]}", flush=True)
         if stray:   # the runner's own summary line at least, while that is the default
             print(f"  note: {len(stray)} libretain line(s) in the output, e.g. {stray[0][:100]!r}")
     n_reports = len([n for n in os.listdir(reports) if n.endswith(".json")])
