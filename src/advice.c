@@ -69,6 +69,11 @@ static const struct container_rule container_rules[] = {
       "A CPython set keeps its table after discard()/remove() (deleted slots hold a dummy "
       "marker). Rebuild the set after bulk removals (s = set(s)); s.clear() frees the table "
       "when everything goes." },
+    { "php array data", "array",
+      "A PHP array keeps its hash table after unset() (deleted buckets stay until a rehash, "
+      "which only an insert into a full table makes). After bulk unsets copy the survivors into "
+      "a new array sized for them ($a = array_slice($a, 0, null, true)), or build a new array "
+      "per batch; $a = [] frees the table." },
 };
 
 static const char *basename_of(const char *path)

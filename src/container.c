@@ -10,7 +10,12 @@
  *   almost never is.
  * set table (PySetObject.table, setentry {key, hash} * 2^k, no header):
  *   requested size exactly 16 * 2^k; every sampled entry empty (0, 0), the
- *   one dummy key with hash -1, or a pointer key; hashes not pointers. */
+ *   one dummy key with hash -1, or a pointer key; hashes not pointers.
+ * PHP 8 array data (HashTable.arData of a hash, not packed, array): the
+ *   block starts with the hash part, 2 * 2^k uint32 slots, each
+ *   HT_INVALID_IDX (all ones) or a bucket's index (below 2^k: 64-bit
+ *   builds store indices, not byte offsets), then 2^k Buckets {zval {value, u1 type, u2 next}, h,
+ *   key}; requested size exactly 40 * 2^k. */
 #include "container.h"
 #include "interp.h"
 #include "mem_read.h"
@@ -105,12 +110,55 @@ static int set_table(uintptr_t addr, uint64_t size, reader rd, int *log2)
     return 1;
 }
 
+static int php_array(uintptr_t addr, uint64_t size, reader rd, int *log2)
+{
+    if (size % 40 || size / 40 < 8 || ((size / 40) & (size / 40 - 1)))
+        return 0;
+    uint64_t slots = size / 40, hash_words = 2 * slots;
+    uint64_t step = hash_words / SET_SAMPLES ? hash_words / SET_SAMPLES : 1;
+    int used = 0;
+    for (uint64_t i = 0; i < hash_words && i / step < SET_SAMPLES; i += step) {
+        uint32_t v;
+        if (rd(addr + i * 4, &v, sizeof v) < 0)
+            return 0;
+        if (v == UINT32_MAX)
+            continue;
+        if (v >= slots)
+            return 0;
+        used++;
+    }
+    uintptr_t buckets = addr + hash_words * 4;
+    step = slots / SET_SAMPLES ? slots / SET_SAMPLES : 1;
+    for (uint64_t i = 0; i < slots && i / step < SET_SAMPLES; i += step) {
+        unsigned char b[16];
+        uint32_t next;
+        if (rd(buckets + i * 32, b, sizeof b) < 0)
+            return 0;
+        memcpy(&next, b + 12, 4);
+        if (b[8] > 20 || (next != UINT32_MAX && next >= slots))
+            return 0;
+    }
+    if (used < 1)
+        return 0;
+    *log2 = __builtin_ctzll(slots);
+    return 1;
+}
+
+static int php_process(void)
+{
+    const struct interp_info *in = interp_info();
+    return in && in->frames && !strcmp(in->language, "php");
+}
+
 static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
 {
     struct container c = { CONTAINER_NONE, 0 };
     int layout = interp_python_dict_layout();
-    if (layout < 0)
+    if (layout < 0) {
+        if (php_process() && php_array(addr, size, rd, &c.log2_slots))
+            c.kind = CONTAINER_PHP_ARRAY;
         return c;
+    }
     if (dict_keys(addr, size, layout, rd, &c.log2_slots))
         c.kind = CONTAINER_PY_DICT_KEYS;
     else if (set_table(addr, size, rd, &c.log2_slots))
@@ -131,7 +179,7 @@ static unsigned freed_next;
 
 void container_note_freed(uintptr_t addr, uint64_t size, const struct site *site)
 {
-    if (interp_python_dict_layout() < 0)
+    if (interp_python_dict_layout() < 0 && !php_process())
         return;
     struct container c = recognise(addr, size, read_direct);
     if (c.kind == CONTAINER_NONE)
@@ -152,7 +200,7 @@ static int read_checked(uintptr_t from, void *to, size_t n)
 struct container container_of(uintptr_t addr, uint64_t size, const struct site *site, int live)
 {
     struct container none = { CONTAINER_NONE, 0 };
-    if (interp_python_dict_layout() < 0)
+    if (interp_python_dict_layout() < 0 && !php_process())
         return none;
     if (live)
         return recognise(addr, size, read_checked);
@@ -173,6 +221,9 @@ void container_name(struct container c, char *out, size_t cap)
         break;
     case CONTAINER_PY_SET_TABLE:
         snprintf(out, cap, "python set table (2^%d slots)", c.log2_slots);
+        break;
+    case CONTAINER_PHP_ARRAY:
+        snprintf(out, cap, "php array data (2^%d slots)", c.log2_slots);
         break;
     default:
         if (cap)

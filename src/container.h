@@ -1,5 +1,6 @@
 /* container.h: what a watched block is, from its own header and layout
- * (CPython dict keys tables and set tables; DESIGN §4a "container").
+ * (CPython dict keys tables and set tables, PHP arrays' data; DESIGN §4a
+ * "container").
  *
  * A block is recognised when it is freed (in free(), before the memory goes
  * back: the header is intact, and that is the last time it can be read) and,
@@ -12,7 +13,7 @@
 
 struct site;
 
-enum container_kind { CONTAINER_NONE, CONTAINER_PY_DICT_KEYS, CONTAINER_PY_SET_TABLE };
+enum container_kind { CONTAINER_NONE, CONTAINER_PY_DICT_KEYS, CONTAINER_PY_SET_TABLE, CONTAINER_PHP_ARRAY };
 
 struct container {
     enum container_kind kind;

@@ -1,4 +1,4 @@
-/* interp.h: interpreter frames for tracked blocks (CPython 3.8-3.13).
+/* interp.h: interpreter frames for tracked blocks (CPython 3.8-3.13, PHP 8.2).
  *
  * When a tracked block is allocated on a thread that runs Python code and
  * holds the GIL, the Python stack is read straight from the interpreter's
@@ -12,7 +12,8 @@
  * record (struct py_code, copied once per code object: file, qualname,
  * line table) with bit 0 set on the outermost frame of one evaluator call,
  * and the byte offset of the instruction.  Lines are decoded from the copied
- * table when a report is written. */
+ * table when a report is written.  A PHP frame (interp_php.c): its
+ * function's record with bit 1 set, and the line. */
 #ifndef RETAIN_INTERP_H
 #define RETAIN_INTERP_H
 
@@ -24,6 +25,8 @@ struct frame;
 #define INTERP_MAX_FRAMES 32            /* Python frames kept per allocation */
 #define INTERP_WORDS_PER_FRAME 2
 #define INTERP_ENTRY_BIT ((uintptr_t)1) /* in word 0: last frame of its evaluator call */
+#define INTERP_PHP_BIT ((uintptr_t)2)   /* in word 0: a PHP frame (else CPython) */
+#define INTERP_TAG_BITS ((uintptr_t)15) /* records are 16-byte aligned (arena) */
 
 /* Start-up (lifecycle row "interp"): finds the interpreter, if any. */
 void interp_init(void);
@@ -43,7 +46,7 @@ int interp_capture(uintptr_t *words, int max);
  * process; *entry_end = 1 when it is the outermost frame of its evaluator
  * call (the next frame belongs to the next _PyEval_EvalFrameDefault). */
 const struct frame *interp_frame(const uintptr_t *words, int *entry_end);
-/* Is this native function the evaluator (where Python frames interleave)? */
+/* Is this native function the evaluator (where interpreter frames interleave)? */
 int interp_is_evaluator(const char *function);
 
 /* The CPython dict keys header this process uses: 1 (3.11+), 0 (3.8-3.10),

@@ -15,6 +15,7 @@
  * only direct loads are of _PyRuntime itself, inside its symbol's size. */
 #include "interp.h"
 #include "interp_python_versions.h"
+#include "interp_records.h"
 #include "arena.h"
 #include "hash.h"
 #include "mutex.h"
@@ -83,6 +84,10 @@ static int rd(uintptr_t from, void *to, size_t n)
     return rd_vec(&l, &r, 1);
 }
 
+int interp_read_raw(uintptr_t from, void *to, size_t n) { return rd(from, to, n); }
+void interp_records_lock(void) { rmutex_lock(&code_lock); }
+void interp_records_unlock(void) { rmutex_unlock(&code_lock); }
+
 static uintptr_t word_at(const unsigned char *buf, int off)
 {
     uintptr_t v;
@@ -127,8 +132,10 @@ void interp_init(void)
     py.pid = getpid();
     size_t rt_size = 0;
     void *rt = symbol("_PyRuntime", &rt_size);
-    if (!rt)
+    if (!rt) {
+        php_init(&info, note_buf, sizeof note_buf);
         return;                 /* not a Python process */
+    }
     info.language = "python";
     int major = 0, minor = 0;
     const uint32_t *hex = symbol("Py_Version", NULL);
@@ -206,8 +213,9 @@ void interp_init(void)
 void interp_stop(void)
 {
     __atomic_store_n(&py.stopped, 1, __ATOMIC_RELEASE);
-    if (py.L && !info.note) {
-        info.note = "python: frames stopped when the program installed a seccomp filter";
+    php_stop();
+    if (info.frames && !info.note) {
+        info.note = "interpreter frames stopped when the program installed a seccomp filter";
         info.frames = 0;
     }
 }
@@ -290,7 +298,7 @@ static int read_str(uintptr_t s, char *out, size_t cap)
     return 0;
 }
 
-static const char *arena_str(const char *s)
+const char *interp_arena_str(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p = arena_alloc(n);
@@ -343,8 +351,8 @@ static struct py_code *code_record(uintptr_t addr, const unsigned char *hdr)
             goto out;
         c->addr = addr;
         c->check = check;
-        c->filename = arena_str(fname);
-        c->qualname = arena_str(qname);
+        c->filename = interp_arena_str(fname);
+        c->qualname = interp_arena_str(qname);
         c->firstlineno = first;
         c->ltab = table;
         c->ltab_len = tlen;
@@ -484,7 +492,9 @@ done:
 int interp_capture(uintptr_t *words, int max)
 {
     const struct py_layout *L = __atomic_load_n(&py.L, __ATOMIC_ACQUIRE);
-    if (!L || __atomic_load_n(&py.stopped, __ATOMIC_RELAXED) || max <= 0)
+    if (!L)
+        return php_capture(words, max);
+    if (__atomic_load_n(&py.stopped, __ATOMIC_RELAXED) || max <= 0)
         return 0;
     return capture(L, words, max);
 }
@@ -604,8 +614,10 @@ static struct py_frame_rec *frame_buckets[1024];
 
 const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
 {
-    const struct py_code *c = (const struct py_code *)(words[0] & ~INTERP_ENTRY_BIT);
     *entry_end = (words[0] & INTERP_ENTRY_BIT) != 0;
+    if (words[0] & INTERP_PHP_BIT)
+        return php_frame(words);
+    const struct py_code *c = (const struct py_code *)(words[0] & ~INTERP_TAG_BITS);
     uint64_t b = hash_fib(hash_combine(words[0], words[1]), 10);
     rmutex_lock(&code_lock);
     struct py_frame_rec *r;
@@ -630,5 +642,5 @@ const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
 
 int interp_is_evaluator(const char *function)
 {
-    return function && !strcmp(function, "_PyEval_EvalFrameDefault");
+    return function && (!strcmp(function, "_PyEval_EvalFrameDefault") || !strcmp(function, "execute_ex"));
 }

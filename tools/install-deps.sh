@@ -6,7 +6,9 @@
 #   pkg-config, gcc, g++, make: the build; g++ also builds the C++ test programs
 #   libasan8, libubsan1: ASan and UBSan runtimes (make check, make test-ubsan);
 #                  gcc-12 pulls them in already, named here because the tests need them
-#   python3        the test harnesses, and a real interpreter to profile
+#   python3        the test harnesses, and a real interpreter to profile (Debian's
+#                  python3.11: tests/test_python.py)
+#   php-cli        a real PHP interpreter whose frames the reports name (tests/test_php.py)
 #   git            a real program the tests run under the preload
 #   memcached      a real server the tests fill, drain and report on
 #   libexpat1, libyaml-0-2: real libraries the dlclose test loads and unloads
@@ -23,7 +25,7 @@
 #   golang-go      `go tool pprof` reads retain's pprof output in the tests
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
 # npm: Debian's nodejs and npm, unless a node with npm is installed already
 # (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

@@ -1,0 +1,25 @@
+/* interp_records.h: what the interpreter readers share (interp_python.c,
+ * interp_php.c): the lock over their records, checked reads, arena strings,
+ * and each reader's entry points for the dispatch in interp_python.c. */
+#ifndef RETAIN_INTERP_RECORDS_H
+#define RETAIN_INTERP_RECORDS_H
+
+#include "interp.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+void interp_records_lock(void);
+void interp_records_unlock(void);
+/* process_vm_readv on ourselves; errno is the caller's to keep. */
+int interp_read_raw(uintptr_t from, void *to, size_t n);
+const char *interp_arena_str(const char *s);
+
+/* PHP (interp_php.c): 1 if the process runs PHP (info filled, note in
+ * note[cap] when its frames cannot be read). */
+int php_init(struct interp_info *info, char *note, size_t cap);
+void php_stop(void);
+int php_capture(uintptr_t *words, int max);
+const struct frame *php_frame(const uintptr_t *words);
+
+#endif
