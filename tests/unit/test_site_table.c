@@ -153,5 +153,24 @@ int main(void)
     }
     CHECK(relookup == 0, "%d stacks interned again gave another site", relookup);
     CHECK(site_count() == STACKS, "site_count %u after looking up known stacks", site_count());
+
+    UNIT_CASE("interpreter words are part of the key");
+    {
+        uintptr_t ips[MAXDEPTH], a[4] = { 0x1000, 0x20, 0x2000, 0x40 }, b[4] = { 0x1000, 0x22, 0x2000, 0x40 };
+        stack_of(0, ips);
+        struct site *native = site_intern(ips, depth_of(0));
+        struct site *sa = site_intern_with(ips, depth_of(0), a, 4);
+        struct site *sb = site_intern_with(ips, depth_of(0), b, 4);
+        struct site *sa2 = site_intern_with(ips, depth_of(0), a, 4);
+        struct site *short2 = site_intern_with(ips, depth_of(0), a, 2);
+        CHECK(sa && sb && short2 && sa != native && sb != native && sa != sb && short2 != sa,
+              "native %p, words a %p, words b %p, a's first frame %p: expected four sites",
+              (void *)native, (void *)sa, (void *)sb, (void *)short2);
+        CHECK(sa2 == sa, "the same words gave another site (%p, %p)", (void *)sa, (void *)sa2);
+        CHECK(sa && sa->nframes == (uint32_t)depth_of(0) && sa->nwords == 4 &&
+              sa->ips[sa->nframes + 1] == 0x20 && sa->ips[sa->nframes + 3] == 0x40,
+              "the words are kept after the native frames");
+        CHECK(site_count() == STACKS + 3, "site_count %u, expected %d", site_count(), STACKS + 3);
+    }
     return unit_done();
 }
