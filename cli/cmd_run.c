@@ -31,9 +31,9 @@ static void help(void)
            "(<prefix>.json, .txt) and writes <prefix>.html beside it.\n"
            "Options (each sets the RETAIN_* variable named; checked before PROGRAM starts):\n");
     run_options_help();
-    printf("  --lib PATH              the libretain.so to preload (default: found beside retain)\n"
-           "  --no-html               do not write <prefix>.html\n"
-           "  --no-findings           do not print the findings at the end\n");
+    printf("  %-24s the libretain.so to preload (default: $RETAIN_LIB, else beside retain)\n"
+           "  %-24s do not write <prefix>.html\n"
+           "  %-24s do not print the findings at the end\n", "--lib PATH", "--no-html", "--no-findings");
 }
 
 static volatile sig_atomic_t child_pid;

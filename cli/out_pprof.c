@@ -235,8 +235,10 @@ static int64_t alloc_space(const struct site *s)
     if (s->has_alloc_bytes)
         return s->alloc_bytes;
     uint64_t live_objects = s->allocations > s->frees ? s->allocations - s->frees : 0;
-    if (live_objects && s->live_bytes > 0)
-        return (int64_t)((double)s->live_bytes / (double)live_objects * (double)s->allocations);
+    if (live_objects && s->live_bytes > 0) {
+        double v = (double)s->live_bytes / (double)live_objects * (double)s->allocations;
+        return v < 9.2e18 ? (int64_t)v : INT64_MAX;
+    }
     return s->peak_live_bytes;
 }
 

@@ -87,7 +87,12 @@ static int get_int(struct loader *ld, json_t *obj, const char *key, const char *
         return 1;
     }
     if (json_is_real(v)) {
-        *out = (int64_t)json_real_value(v);
+        double d = json_real_value(v);
+        if (!(d > -9.2e18 && d < 9.2e18)) {
+            fail(ld, "%s\"%s\" is out of range: %g", where, key, d);
+            return 0;
+        }
+        *out = (int64_t)d;
         return 1;
     }
     fail(ld, "%s\"%s\" is not a number", where, key);

@@ -57,10 +57,10 @@ void run_options_help(void)
 {
     for (size_t k = 0; k < config_nvars; k++) {
         const struct config_var *v = &config_vars[k];
-        char name[64];
+        char name[64], left[96];
         run_option_name(v->name, name, sizeof name);
-        printf("  %s%s%-*s %s (%s; default %s)\n", name, v->kind == CONFIG_SWITCH ? "[=0|1]" : " VALUE",
-               (int)(22 - strlen(name) - (v->kind == CONFIG_SWITCH ? 6 : 6)), "", v->name, v->form,
-               *v->fallback ? v->fallback : "unset");
+        snprintf(left, sizeof left, "%s%s", name, v->kind == CONFIG_SWITCH ? "[=0|1]" : " VALUE");
+        printf("  %-24s %s (default %s):\n  %-24s %s\n", left, v->name, *v->fallback ? v->fallback : "unset",
+               "", v->form);
     }
 }

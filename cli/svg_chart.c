@@ -24,8 +24,8 @@ void svg_occupancy_chart(FILE *fp, const struct finding *f, double drop)
     for (size_t i = 0; i < f->nhistory; i++)
         if (f->history[i].ms > tmax)
             tmax = f->history[i].ms;
-    if (tmax <= 0)
-        tmax = 1;
+    if (!(tmax >= 1) || !isfinite(tmax))
+        tmax = tmax > 1 ? 1e15 : 1;
     const double pw = W - ML - MR, ph = H - MT - MB;
 #define X(ms) (ML + (ms) / tmax * pw)
 #define Y(o) (MT + (1 - (o)) * ph)
@@ -46,6 +46,8 @@ void svg_occupancy_chart(FILE *fp, const struct finding *f, double drop)
                     "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"#556\">%d%%</text>\n",
                 ML, W - MR, Y(p / 100.0), Y(p / 100.0), ML - 6, Y(p / 100.0) + 4, p);
     double step = nice_step(tmax);
+    if (!(step > 0) || !isfinite(step) || tmax / step > 20)    /* absurd times in a damaged report */
+        step = tmax;
     for (double t = 0; t <= tmax + 1e-9; t += step)
         fprintf(fp, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#889\"/>"
                     "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" fill=\"#556\">%g</text>\n",
