@@ -40,7 +40,7 @@ extern const char *const retain_debuginfo_names[];
 #define RETAIN_MAX_DEPTH 64
 
 /* RETAIN_SAMPLE's ceiling.  A sampling gap is -ln(u) * mean with u >= 2^-53
- * (sampling.c), at most 36.8 * mean, and is converted to int64_t and added to
+ * (alloc_sampling.c), at most 36.8 * mean, and is converted to int64_t and added to
  * a thread's int64_t countdown (interpose.c): 2^57 * 36.8 < 2^63 - 2^47
  * leaves room for any allocation's size on top. */
 #define RETAIN_SAMPLE_MAX ((size_t)1 << 57)

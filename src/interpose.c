@@ -21,7 +21,7 @@
 #include "probe_liveness.h"
 #include "retention.h"
 #include "sampler.h"
-#include "sampling.h"
+#include "alloc_sampling.h"
 #include "site_table.h"
 #include "symbolize.h"
 #include "thread_state.h"
@@ -75,10 +75,10 @@ static inline int unflushed_over(const struct thread_state *ts)
 
 /* ---- sampling ----------------------------------------------------------- */
 
-/* Sampling (sampling.h) draws from this thread's generator. */
+/* Sampling (alloc_sampling.h) draws from this thread's generator. */
 static int64_t next_gap(struct thread_state *ts)
 {
-    return sampling_next_gap(&ts->rng, retain_config.sample_bytes);
+    return alloc_sampling_next_gap(&ts->rng, retain_config.sample_bytes);
 }
 
 /* ---- recording ---------------------------------------------------------- */
@@ -162,7 +162,7 @@ static void note_alloc(struct thread_state *ts, void *p, size_t n)
             ts->sample_left += next_gap(ts);
         if (ts->sample_left <= 0) {
             ts->sample_left = next_gap(ts);
-            track(ts, p, n, sampling_weight(n, retain_config.sample_bytes));
+            track(ts, p, n, alloc_sampling_weight(n, retain_config.sample_bytes));
         }
     }
     if (unflushed_over(ts))

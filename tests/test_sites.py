@@ -119,7 +119,7 @@ def test_many_sites(ctx):
 
 
 @test
-def test_sampling(ctx):
+def test_alloc_sampling(ctx):
     """RETAIN_SAMPLE=4K: totals stay exact (the same as in exact mode for this
     deterministic program); per-site figures are estimates close to the truth
     (loose bounds: 4096 allocations and 2129920 bytes, +-35%)."""

@@ -1,8 +1,8 @@
-/* test_sampling: src/sampling.c (which allocations get a stack) against
+/* test_alloc_sampling: src/alloc_sampling.c (which allocations get a stack) against
  * libm and against its own statistics.  The library computes ln and expm1
  * itself so that it does not pull libm into the host; this test links
- * sampling.o and libm side by side. */
-#include "sampling.h"
+ * alloc_sampling.o and libm side by side. */
+#include "alloc_sampling.h"
 #include "unit.h"
 
 #include <math.h>
@@ -11,7 +11,7 @@ static double worst_log, worst_log_at, worst_expm1, worst_expm1_at;
 
 static void compare_log(double x)
 {
-    double want = log(x), got = sampling_log(x);
+    double want = log(x), got = alloc_sampling_log(x);
     double err = want == 0 ? fabs(got) : fabs(got - want) / fabs(want);
     if (!(err <= worst_log)) {          /* NaN counts as worst */
         worst_log = err;
@@ -21,7 +21,7 @@ static void compare_log(double x)
 
 static void compare_expm1(double x)
 {
-    double want = expm1(x), got = sampling_expm1(x);
+    double want = expm1(x), got = alloc_sampling_expm1(x);
     double err = want == 0 ? fabs(got) : fabs(got - want) / fabs(want);
     if (!(err <= worst_expm1)) {
         worst_expm1 = err;
@@ -69,7 +69,7 @@ static void case_gaps(void)
     const int draws = 2000000;
     int above_mean = 0;
     for (int i = 0; i < draws; i++) {
-        int64_t g = sampling_next_gap(&rng, mean);
+        int64_t g = alloc_sampling_next_gap(&rng, mean);
         sum += (double)g;
         smallest = g < smallest ? g : smallest;
         above_mean += g > (int64_t)mean;
@@ -81,7 +81,7 @@ static void case_gaps(void)
     /* P(gap > mean) = 1/e for an exponential: 0.3679, sd 0.00034 here */
     double frac = (double)above_mean / draws;
     CHECK(fabs(frac - exp(-1)) < 0.003, "%.4f of gaps above the mean, want %.4f", frac, exp(-1));
-    CHECK(sampling_next_gap(&rng, 1) >= 1, "mean 1 gives a gap below 1");
+    CHECK(alloc_sampling_next_gap(&rng, 1) >= 1, "mean 1 gives a gap below 1");
 }
 
 /* RETAIN_SAMPLE far above any heap (2.5e17 and up): a gap of -ln(u) times
@@ -97,7 +97,7 @@ static void case_huge_mean(void)
     for (unsigned m = 0; m < sizeof means / sizeof *means; m++) {
         uint64_t rng = 0x5eed + m;
         for (int i = 0; i < 200000; i++) {
-            int64_t g = sampling_next_gap(&rng, means[m]);
+            int64_t g = alloc_sampling_next_gap(&rng, means[m]);
             /* the countdown subtracts request sizes from it and adds a gap
              * to a non-positive remainder: it must leave that headroom */
             if (g < 1 || g > (int64_t)1 << 62) {
@@ -116,13 +116,13 @@ static void case_weights(void)
     const size_t sizes[] = {1, 16, 100, 4096, 65536, mean, 4 * mean, 64u << 20};
     for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         double p = -expm1(-(double)sizes[i] / (double)mean);
-        uint32_t want = (uint32_t)(1.0 / p + 0.5), got = sampling_weight(sizes[i], mean);
+        uint32_t want = (uint32_t)(1.0 / p + 0.5), got = alloc_sampling_weight(sizes[i], mean);
         CHECK(got == want, "weight(%zu) %u, libm formula %u", sizes[i], got, want);
     }
-    CHECK(sampling_weight(64u << 20, mean) == 1, "a block far above the mean weighs %u",
-          sampling_weight(64u << 20, mean));
-    CHECK(sampling_weight(1, (size_t)1 << 40) == 4000000000u, "weight capped at %u, want 4e9",
-          sampling_weight(1, (size_t)1 << 40));
+    CHECK(alloc_sampling_weight(64u << 20, mean) == 1, "a block far above the mean weighs %u",
+          alloc_sampling_weight(64u << 20, mean));
+    CHECK(alloc_sampling_weight(1, (size_t)1 << 40) == 4000000000u, "weight capped at %u, want 4e9",
+          alloc_sampling_weight(1, (size_t)1 << 40));
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-#include "sampling.h"
+#include "alloc_sampling.h"
 
 #include <string.h>
 
@@ -7,7 +7,7 @@
 /* ln x = k ln 2 + ln m, with m in [sqrt(1/2), sqrt(2)); then
  * ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, whose odd series
  * to s^15 is exact to well below 1e-12. */
-double sampling_log(double x)
+double alloc_sampling_log(double x)
 {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
@@ -33,7 +33,7 @@ double sampling_log(double x)
 /* exp(x) - 1 for x <= 0.  Small |x| by its Taylor series (no cancellation:
  * the weight of a tiny allocation depends on it); otherwise
  * exp(x) = 2^k exp(r), |r| <= ln2 / 2. */
-double sampling_expm1(double x)
+double alloc_sampling_expm1(double x)
 {
     if (x < -745)
         return -1;
@@ -68,11 +68,11 @@ static uint64_t rng_next(uint64_t *state)
     return *state = x;
 }
 
-int64_t sampling_next_gap(uint64_t *rng, size_t mean)
+int64_t alloc_sampling_next_gap(uint64_t *rng, size_t mean)
 {
     /* u uniform in (0, 1] */
     double u = ((rng_next(rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
-    double g = -sampling_log(u) * (double)mean;
+    double g = -alloc_sampling_log(u) * (double)mean;
     /* Capped at 2^62 (no heap is that big): converting a double past 2^63
      * is undefined, and the caller's countdown needs headroom to subtract
      * request sizes from a gap and add one to a non-positive remainder. */
@@ -81,9 +81,9 @@ int64_t sampling_next_gap(uint64_t *rng, size_t mean)
     return g < 1 ? 1 : (int64_t)g;
 }
 
-uint32_t sampling_weight(size_t n, size_t mean)
+uint32_t alloc_sampling_weight(size_t n, size_t mean)
 {
-    double p = -sampling_expm1(-(double)n / (double)mean);
+    double p = -alloc_sampling_expm1(-(double)n / (double)mean);
     double w = p > 0 ? 1.0 / p : 4e9;
     return w >= 4e9 ? 4000000000u : (uint32_t)(w + 0.5);
 }
