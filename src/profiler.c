@@ -18,6 +18,7 @@
 #include "log.h"
 #include "real_alloc.h"
 #include "rebind.h"
+#include "registry.h"
 #include "referents.h"
 #include "report.h"
 #include "seccomp_filter.h"
@@ -58,58 +59,23 @@ enum { RUNNING, FINISHING, FINISHED };
 #define REPORT_STACK_BYTES (1024 * 1024)
 static void *exit_report_stack;
 
-static void retention_start(void) { retention_init(sampler_poke); }
-static void threads_start(void)
-{
-    thread_state_init();
-    thread_state_on_exit(sampler_thread_ended);
-}
-
-/* Lock-rank order (lifecycle.h).  The report lock is not taken at fork: a
- * report can take long, and the child re-creates its state. */
-static const struct module_lifecycle modules[] = {
-    { "threads", LOCK_RANK_THREADS, threads_start, NULL, NULL, NULL },
-    { "sampler", LOCK_RANK_SAMPLER_REQUEST, NULL, NULL, NULL, NULL },
-    { "report", LOCK_RANK_REPORT, NULL, NULL, NULL, report_after_fork_child },
-    { "modules", LOCK_RANK_MODULES, NULL, modules_lock, modules_unlock, modules_after_fork_child },
-    { "retention", LOCK_RANK_RETENTION, retention_start, retention_lock, retention_unlock,
-      retention_after_fork_child },
-    { "referents", LOCK_RANK_REFERENTS, NULL, referents_lock, referents_unlock,
-      referents_after_fork_child },
-    { "interp", LOCK_RANK_SITES, interp_init, interp_lock, interp_unlock, interp_after_fork_child },
-    { "sites", LOCK_RANK_SITES, site_table_init, site_table_lock, site_table_unlock,
-      site_table_after_fork_child },
-    { "thread pool", LOCK_RANK_THREADS, NULL, thread_state_lock, thread_state_unlock,
-      thread_state_after_fork_child },
-    { "blocks", LOCK_RANK_BLOCKS, NULL, block_table_lock_all, block_table_unlock_all,
-      block_table_after_fork_child },
-    { "arena", LOCK_RANK_ARENA, NULL, arena_lock, arena_unlock, arena_after_fork_child },
-};
-#define NMODULES (sizeof modules / sizeof modules[0])
-
 static struct guard fork_guard;
 
 static void fork_prepare(void)
 {
     fork_guard = guard_enter();
-    for (size_t i = 0; i < NMODULES; i++)
-        if (modules[i].prefork)
-            modules[i].prefork();
+    registry_prefork();
 }
 
 static void fork_parent(void)
 {
-    for (size_t i = NMODULES; i-- > 0;)
-        if (modules[i].postfork_parent)
-            modules[i].postfork_parent();
+    registry_postfork_parent();
     guard_leave(fork_guard);
 }
 
 static void fork_child(void)
 {
-    for (size_t i = NMODULES; i-- > 0;)
-        if (modules[i].postfork_child)
-            modules[i].postfork_child();
+    registry_postfork_child();
     process.pid = getpid();
     process.forked = 1;
     __atomic_store_n(&profiler.finished, RUNNING, __ATOMIC_RELEASE);
@@ -161,9 +127,7 @@ __attribute__((constructor)) static void profiler_start(void)
         guard_leave(g);
         return;
     }
-    for (size_t i = 0; i < NMODULES; i++)
-        if (modules[i].init)
-            modules[i].init();
+    registry_init();
     unwind_init();
     rebind_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
