@@ -934,3 +934,21 @@ if __name__ == "__main__":
     # run as a script, this file is __main__: hand over to the `harness`
     # module the test files import, so they register with the same runner
     importlib.import_module("harness").run()
+
+
+def memcached_wait_grown(stats, items, timeout=60):
+    """Waits until memcached has finished growing its hash table for `items`
+    items: no migration under way and none due (it grows when items exceed
+    1.5 per bucket, one step at a time, in a background thread).  `stats` is
+    a callable returning the server's `stats` answer.  Returns True when
+    grown; a drain before that empties a table that never was full."""
+    def growing(st):
+        level = re.search(rb"STAT hash_power_level (\d+)", st)
+        return (level is None or re.search(rb"STAT hash_is_expanding 1", st) is not None
+                or items > 1.5 * (1 << int(level.group(1))))
+    end = time.monotonic() + timeout
+    st = stats()
+    while growing(st) and time.monotonic() < end:
+        time.sleep(0.05)
+        st = stats()
+    return not growing(st)

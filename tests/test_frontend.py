@@ -786,18 +786,8 @@ def test_diff_memcached_drain(ctx):
         for i in range(0, n, 2000):
             conn.sendall(b"".join(b"set key%08d 0 0 8 noreply\r\nvalue%03d\r\n" % (j, j % 1000)
                                   for j in range(i, i + 2000)))
-        stats = roundtrip(conn, b"stats\r\n")
-        # Drain only once memcached has finished growing its table (it grows
-        # one step at a time in a background thread while items exceed 1.5
-        # per bucket): a drain during that empties a table never full.
-        def still_growing(st):
-            level = int(re.search(rb"STAT hash_power_level (\d+)", st).group(1))
-            return re.search(rb"STAT hash_is_expanding 1", st) is not None or n > 1.5 * (1 << level)
-        end = time.monotonic() + 60
-        while time.monotonic() < end and still_growing(stats):
-            time.sleep(0.05)
-            stats = roundtrip(conn, b"stats\r\n")
-        ctx.check(not still_growing(stats), "memcached's hash table still growing after 60 s")
+        ctx.check(harness.memcached_wait_grown(lambda: roundtrip(conn, b"stats\r\n"), n),
+                  "memcached's hash table still growing after 60 s")
         time.sleep(1.3)
         res, path, before = snapshot(ctx, proc.pid)
         ctx.check(res.rc == 0 and before, f"first snapshot: exit {res.rc} {res.err[-200:]!r}")

@@ -9,7 +9,7 @@ import shutil
 import signal
 import time
 
-from harness import check_basic, test, Watcher
+from harness import memcached_wait_grown, check_basic, test, Watcher
 
 
 def memcached_client(port):
@@ -69,19 +69,8 @@ def test_real_server_memcached(ctx):
         stats = roundtrip(b"stats\r\n")
         items = int(re.search(rb"STAT curr_items (\d+)", stats).group(1))
         ctx.check(items == n, f"memcached holds {items} items after {n} sets")
-        # The table is full once memcached has finished growing: no
-        # migration under way, and no further growth due (it grows when
-        # items exceed 1.5 per bucket, one step at a time, in a background
-        # thread).  A drain before that empties a table that never was full.
-        def still_growing(st):
-            level = int(re.search(rb"STAT hash_power_level (\d+)", st).group(1))
-            return (re.search(rb"STAT hash_is_expanding 1", st) is not None
-                    or n > 1.5 * (1 << level))
-        end = time.monotonic() + 60
-        while time.monotonic() < end and still_growing(stats):
-            time.sleep(0.05)
-            stats = roundtrip(b"stats\r\n")
-        ctx.check(not still_growing(stats), "memcached's hash table still growing after 60 s")
+        ctx.check(memcached_wait_grown(lambda: roundtrip(b"stats\r\n"), n),
+                  "memcached's hash table still growing after 60 s")
         time.sleep(1.3)
         for i in range(0, n, 2000):
             conn.sendall(b"".join(b"delete key%08d noreply\r\n" % j for j in range(i, min(n, i + 2000))))
