@@ -24,7 +24,7 @@ static const char style[] =
     ".tabs button{font:inherit;border:1px solid #99a;background:#fff;border-radius:4px;padding:3px 10px;"
     "margin-right:6px;cursor:pointer}.tabs button.on{background:#2c3e70;color:#fff}\n"
     "svg text{font-family:system-ui,sans-serif}.flame rect{stroke:#fff;stroke-width:.5}"
-    ".flame text{font-size:11px;pointer-events:none}.errors{color:#a00}\n"
+    ".flame g{cursor:pointer}.flame text{font-size:11px;pointer-events:none}.errors{color:#a00}\n"
     ".change-new td:first-child{color:#c0392b;font-weight:bold}.change-gone td:first-child{color:#27ae60}\n";
 
 static const char script[] =
@@ -37,7 +37,17 @@ static const char script[] =
     "return d*a.textContent.localeCompare(c.textContent)});rows.forEach(function(r){b.appendChild(r)})})});\n"
     "document.querySelectorAll('.tabs button').forEach(function(btn){btn.addEventListener('click',function(){"
     "document.querySelectorAll('.tabs button').forEach(function(o){o.classList.toggle('on',o===btn)});"
-    "document.querySelectorAll('.flame').forEach(function(g){g.style.display=g.id===btn.dataset.show?'':'none'})})});\n";
+    "document.querySelectorAll('.flame').forEach(function(g){g.style.display=g.id===btn.dataset.show?'':'none'})})});\n"
+    /* click a frame: it fills the width, its callers span it, the rest hide; click the root to go back */
+    "document.querySelectorAll('.flame svg').forEach(function(svg){var W=svg.viewBox.baseVal.width,"
+    "gs=Array.prototype.slice.call(svg.querySelectorAll('g'));function zoom(x0,w0,d0){gs.forEach(function(g){"
+    "var x=+g.dataset.x,w=+g.dataset.w,d=+g.dataset.d,r=g.querySelector('rect'),t=g.querySelector('text'),e=1e-6;"
+    "var inside=d>=d0&&x>=x0-e&&x+w<=x0+w0+e,above=d<d0&&x<=x0+e&&x+w>=x0+w0-e;"
+    "if(!inside&&!above){g.style.display='none';return}g.style.display='';"
+    "var nx=above?0:(x-x0)*W/w0,nw=above?W:w*W/w0,l=g.dataset.l,fit=Math.floor((nw-6)/6.2);"
+    "r.setAttribute('x',nx);r.setAttribute('width',nw);t.setAttribute('x',nx+3);"
+    "t.textContent=nw<36?'':(l.length>fit?l.slice(0,Math.max(0,fit-2))+'..':l)})}"
+    "gs.forEach(function(g){g.addEventListener('click',function(){zoom(+g.dataset.x,+g.dataset.w,+g.dataset.d)})})});\n";
 
 void html_page_start(FILE *fp, const char *title)
 {

@@ -26,7 +26,12 @@ static void node(FILE *fp, const struct stack_node *n, double x, int depth, int 
     double y = (double)(height - 1 - depth) * ROW;
     unsigned h = colour_of(n->name);
     char b[32];
-    fputs("<g><title>", fp);
+    char nb[256];
+    const char *label = n->frame ? frame_short_name(n->frame, nb, sizeof nb) : n->name;
+    /* data-*: where the frame is, for the page's click-to-zoom */
+    fprintf(fp, "<g data-x=\"%.2f\" data-w=\"%.2f\" data-d=\"%d\" data-l=\"", x, width, depth);
+    html_escape(fp, label);
+    fputs("\"><title>", fp);
     html_escape(fp, n->name);
     if (n->frame && n->frame->file) {
         char wb[600];
@@ -40,16 +45,14 @@ static void node(FILE *fp, const struct stack_node *n, double x, int depth, int 
         fprintf(fp, ": %s (%.1f%%)</title>", fmt_bytes((double)n->value, b), 100.0 * (double)n->value / (double)total);
     fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"rgb(%u,%u,%u)\"/>",
             x, y, width, ROW - 1, 205 + (h & 31), 90 + ((h >> 5) % 110), 40 + ((h >> 12) % 50));
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + ROW - 5);
     if (width > 36) {
-        char nb[256];
-        const char *label = n->frame ? frame_short_name(n->frame, nb, sizeof nb) : n->name;
         size_t fit = (size_t)((width - 6) / 6.2);
-        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + ROW - 5);
         char cut[256];
         utf8_prefix(cut, sizeof cut, label, fit);
         html_escape(fp, cut);
-        fputs("</text>", fp);
     }
+    fputs("</text>", fp);
     fputs("</g>\n", fp);
     double cx = x;
     for (size_t i = 0; i < n->nkids; i++) {

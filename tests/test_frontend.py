@@ -448,8 +448,9 @@ def test_report_html_in_browser(ctx):
     many findings as the JSON, each finding's chart has one circle per
     history point, the peak, drop and retained period marked and both axes
     labelled; the inlined frames are folded in <details>; the three flame
-    graphs total the JSON's live, peak and retained bytes and the tabs
-    switch them; the site table sorts by a click; a screenshot is saved."""
+    graphs total the JSON's live, peak and retained bytes, the tabs switch
+    them, and a click on a frame zooms it to the full width (the root
+    restores); the site table sorts by a click; a screenshot is saved."""
     node_ready(ctx)
     tool(ctx, "chromium", "Debian's chromium")
     path, rep = corpus_report(ctx)
@@ -496,6 +497,10 @@ def test_report_html_in_browser(ctx):
                       f"{w} flame graph: total {fl['total']}, {fl['rects']} frames; the JSON {total}")
     ctx.check(flames["retained"]["visible"] and not flames["peak"]["visible"] and got["peak_visible_after_click"],
               "flame graph tabs do not switch")
+    z = got.get("zoom")
+    if ctx.check(z, "the peak flame graph has no frame narrower than the graph to zoom into"):
+        ctx.check(abs(z["width"] - z["graph"]) < 1 and z["hidden"] > 0 and z["hidden_after_root"] == 0
+                  and abs(z["root_width"] - z["graph"]) < 1, f"flame graph zoom: {z}")
     ctx.check(got["sorted_asc"] == sorted(got["sorted_asc"]) and got["sorted_desc"] == sorted(got["sorted_desc"], reverse=True)
               and len(got["sorted_asc"]) == len(rep["sites"]), f"site table sort: {got['sorted_asc']} {got['sorted_desc']}")
     ok = os.path.exists(shot) and os.path.getsize(shot) > 10000

@@ -50,6 +50,20 @@ const { chromium } = require('playwright-core');
     // the tabs switch graphs
     await page.click('.tabs button[data-show="flame-peak"]');
     out.peak_visible_after_click = await page.$eval('#flame-peak', (e) => getComputedStyle(e).display !== 'none');
+    // click-to-zoom: the widest frame narrower than the graph fills it; the root restores
+    out.zoom = await page.$eval('#flame-peak svg', (svg) => {
+      const W = svg.viewBox.baseVal.width, gs = Array.from(svg.querySelectorAll('g'));
+      const narrow = gs.filter((g) => +g.dataset.w < 0.9 * W).sort((a, b) => b.dataset.w - a.dataset.w)[0];
+      if (!narrow) return null;
+      const click = (g) => g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      click(narrow);
+      const zoomed = { width: +narrow.querySelector('rect').getAttribute('width'), graph: W,
+                       hidden: gs.filter((g) => g.style.display === 'none').length, frames: gs.length };
+      click(gs.find((g) => g.dataset.d === '0'));
+      zoomed.hidden_after_root = gs.filter((g) => g.style.display === 'none').length;
+      zoomed.root_width = +gs.find((g) => g.dataset.d === '0').querySelector('rect').getAttribute('width');
+      return zoomed;
+    });
     // sorting the sites table by peak live, twice: ascending, then descending
     const peakCol = 2;
     await page.click(`#sites th:nth-child(${peakCol + 1})`);
