@@ -81,6 +81,7 @@ struct watch {
     uint64_t ann_used, ann_capacity;
     int annotated;
     int in_pass;                /* a pass holds it (registry_lock) */
+    int retire_at_pass_end;     /* ended while a pass held it (registry_lock) */
     uint32_t next_due_ms;       /* sampler */
     struct watch_detail *d;     /* sampler; NULL until first measured */
     struct watch *prev, *next;  /* the registry */
@@ -272,8 +273,13 @@ void retention_unwatch(struct watch *w, int reallocated)
     rmutex_lock(&registry_lock);
     stats.watched_blocks--;
     stats.watched_bytes -= w->size;
-    if (!w->in_pass)
-        retire(w, t);           /* else the pass retires it when done */
+    /* Who retires the record is decided here, under the lock: this thread,
+     * or the pass that holds it (ended alone does not say: it is set
+     * before this lock is taken). */
+    if (w->in_pass)
+        w->retire_at_pass_end = 1;
+    else
+        retire(w, t);
     rmutex_unlock(&registry_lock);
 }
 
@@ -513,7 +519,7 @@ static void pass(struct measure_scratch *s, int everything)
     uint32_t t_end = now_ms();
     for (int i = 0; i < k; i++) {
         todo[i]->in_pass = 0;
-        if (todo[i]->ended)
+        if (todo[i]->retire_at_pass_end)
             retire(todo[i], t_end);     /* freed while this pass held it */
     }
     stats.passes++;
@@ -657,6 +663,12 @@ void retention_after_fork_child(void)
         struct watch *next = w->next;
         spin_reset(&w->lock);
         w->in_pass = 0;
+        /* An unwatch that had marked the record ended was waiting for this
+         * lock in a thread the child does not have: finish it here. */
+        if (w->ended && !w->retire_at_pass_end) {
+            stats.watched_blocks--;
+            stats.watched_bytes -= w->size;
+        }
         if (w->ended)
             retire(w, w->end_ms);
         w = next;
