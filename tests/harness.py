@@ -147,6 +147,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def sanitizer_build():
+    """The name of the sanitizer the preloaded library is built with
+    (tests/run_ubsan.py says so), or None."""
+    return os.environ.get("LIBRETAIN_TEST_SANITIZER") or None
+
+
 def base_env(extra=None):
     # DEBUGINFOD_URLS is removed so that the suite does not depend on the
     # network (test_no_debuginfod sets it on purpose).

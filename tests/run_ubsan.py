@@ -92,6 +92,9 @@ def main():
     env = dict(os.environ)
     env["UBSAN_OPTIONS"] = options_for(reports)
     env["CORPUS_LIB"] = LIB
+    # Tests that a sanitizer runtime cannot live through (it exits when its
+    # own mmap fails) ask for this and say they are skipped.
+    env["LIBRETAIN_TEST_SANITIZER"] = "ubsan"
     jobs = ["-j", str(args.jobs)] if args.jobs else []
     runs = [[sys.executable, os.path.join(HERE, "run_tests.py"), "--lib", LIB] + jobs + args.harness_args]
     if not args.no_corpus and not args.harness_args:
