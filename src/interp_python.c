@@ -35,6 +35,8 @@
 #define NAME_MAX_BYTES 256              /* file names and qualnames, UTF-8 */
 #define LINETABLE_MAX (256u << 10)      /* longer tables are not copied: line unknown */
 #define CODE_BUCKETS 4096
+#define CODE_PIECE_MAX 96               /* bytes of a code object read per frame, after its type */
+#define FRAME_WINDOW 4096               /* newest bytes of the frame stack read at once (3.11+) */
 
 /* One code object, copied the first time a stack shows it. */
 struct py_code {
@@ -55,7 +57,7 @@ static struct {
     int stopped;
     pid_t pid;                  /* for process_vm_readv on ourselves */
     int frame_hi, ts_hi;        /* bytes read of a frame, of a thread state */
-    int code_hi;                /* code object bytes read: [co_type, code_hi) */
+    int code_lo, code_len;      /* code object bytes read (after its type): [code_lo, +code_len) */
 } py;
 
 static struct interp_info info;
@@ -197,9 +199,18 @@ void interp_init(void)
         hi = L->ts_interp;
     if (L->ts_status > hi)
         hi = L->ts_status;
+    if (L->ts_datastack_top > hi)
+        hi = L->ts_datastack_top;
+    if (L->ts_datastack_chunk > hi)
+        hi = L->ts_datastack_chunk;
     py.ts_hi = hi + 8;
-    py.code_hi = L->co_linetable + 8;
-    if (py.frame_hi > 128 || py.ts_hi > 256 || py.code_hi - L->co_type > 160) {
+    /* A code object is read in two pieces: its type, and the fields from
+     * co_firstlineno to co_linetable (file, name, qualname lie between). */
+    py.code_lo = L->co_firstlineno;
+    py.code_len = L->co_linetable + 8 - L->co_firstlineno;
+    int fields_inside = L->co_filename > py.code_lo && L->co_name > py.code_lo &&
+                        (L->co_qualname < 0 || L->co_qualname > py.code_lo);
+    if (py.frame_hi > 128 || py.ts_hi > 320 || py.code_len > CODE_PIECE_MAX || !fields_inside) {
         set_note("python %s: layout larger than libretain's read buffers; no Python frames%s",
                  info.version, "");
         return;
@@ -312,8 +323,8 @@ const char *interp_arena_str(const char *s)
 static struct py_code *code_record(uintptr_t addr, const unsigned char *hdr)
 {
     const struct py_layout *L = py.L;
-    /* hdr holds the code object's bytes [co_type, code_hi) */
-    int base = L->co_type;
+    /* hdr: the type word, then the code object's bytes [code_lo, code_lo + code_len) */
+    int base = py.code_lo - 8;
     uintptr_t filename = word_at(hdr, L->co_filename - base);
     uintptr_t name = word_at(hdr, (L->co_qualname >= 0 ? L->co_qualname : L->co_name) - base);
     uintptr_t ltab = word_at(hdr, L->co_linetable - base);
@@ -401,14 +412,14 @@ static uintptr_t current_tstate(const struct py_layout *L, unsigned char *ts, si
     return 0;
 }
 
-/* Out of line: its buffers (about 7 KiB of stack) are taken only by a
+/* Out of line: its buffers (about 9 KiB of stack) are taken only by a
  * process that runs a known CPython, never by every tracked allocation. */
 static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_t *words, int max)
 {
     int saved_errno = errno;
     if (max > INTERP_MAX_FRAMES)
         max = INTERP_MAX_FRAMES;
-    unsigned char ts[256];
+    unsigned char ts[320];
     int n = 0;
     uintptr_t t = current_tstate(L, ts, (size_t)py.ts_hi);
     if (!t)
@@ -416,6 +427,24 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     uintptr_t f = word_at(ts, L->ts_frame);
     if (L->frames == PY_FRAME_CFRAME && rd(f + (uintptr_t)L->cf_current_frame, &f, sizeof f) < 0)
         goto done;
+
+    /* 3.11+: the newest frames lie just below datastack_top in the thread's
+     * current stack chunk: one read of that window instead of one per
+     * frame (frames elsewhere, in generators or older chunks, are read one
+     * by one). */
+    unsigned char window[FRAME_WINDOW];
+    uintptr_t wlo = 0, whi = 0;
+    if (L->ts_datastack_top >= 0) {
+        uintptr_t chunk = word_at(ts, L->ts_datastack_chunk), top = word_at(ts, L->ts_datastack_top);
+        uintptr_t data = chunk + PY_STACK_CHUNK_DATA;
+        if (chunk >= 4096 && top > data && top - data < ((uintptr_t)1 << 30)) {
+            wlo = top - data > sizeof window ? top - sizeof window : data;
+            if (rd(wlo, window, (size_t)(top - wlo)) == 0)
+                whi = top;
+            else
+                wlo = 0;
+        }
+    }
 
     /* The chain, innermost first: code object, instruction offset, entry flag. */
     uintptr_t code[INTERP_MAX_FRAMES];
@@ -425,9 +454,11 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     int steps = 0;
     while (f && n < max && steps++ < 2 * INTERP_MAX_FRAMES) {
         unsigned char fr[128];
-        if (rd(f, fr, (size_t)py.frame_hi) < 0)
-            break;
         const unsigned char *b = fr;
+        if (f >= wlo && f + (uintptr_t)py.frame_hi <= whi)
+            b = window + (f - wlo);
+        else if (rd(f, fr, (size_t)py.frame_hi) < 0)
+            break;
         uintptr_t back = word_at(b, L->fr_back);
         uintptr_t co = word_at(b, L->fr_code);
         if (L->frames != PY_FRAME_OBJECTS && b[L->fr_owner] == PY_FRAME_OWNED_BY_CSTACK) {
@@ -454,21 +485,18 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     if (n)
         entry[n - 1] = 1;
 
-    /* Their code objects, in one read. */
-    size_t hlen = (size_t)(py.code_hi - L->co_type);
-    unsigned char hdr[INTERP_MAX_FRAMES][160];
-    if (hlen > sizeof hdr[0]) {
-        n = 0;
-        goto done;
-    }
-    struct iovec lv[INTERP_MAX_FRAMES], rv[INTERP_MAX_FRAMES];
+    /* Their code objects, in one read: two pieces each (type; fields). */
+    size_t plen = (size_t)py.code_len, hlen = 8 + plen;
+    unsigned char hdr[INTERP_MAX_FRAMES][8 + CODE_PIECE_MAX];
+    struct iovec lv[2 * INTERP_MAX_FRAMES], rv[2 * INTERP_MAX_FRAMES];
     for (int i = 0; i < n; i++) {
-        lv[i].iov_base = hdr[i];
-        lv[i].iov_len = hlen;
-        rv[i].iov_base = (void *)(code[i] + (uintptr_t)L->co_type);
-        rv[i].iov_len = hlen;
+        lv[2 * i] = (struct iovec){ hdr[i], 8 };
+        rv[2 * i] = (struct iovec){ (void *)(code[i] + (uintptr_t)L->co_type), 8 };
+        lv[2 * i + 1] = (struct iovec){ hdr[i] + 8, plen };
+        rv[2 * i + 1] = (struct iovec){ (void *)(code[i] + (uintptr_t)py.code_lo), plen };
     }
-    ssize_t got = n ? process_vm_readv(py.pid, lv, (unsigned long)n, rv, (unsigned long)n, 0) : 0;
+    ssize_t got = n ? process_vm_readv(py.pid, lv, (unsigned long)(2 * n), rv,
+                                       (unsigned long)(2 * n), 0) : 0;
     int whole = got > 0 ? (int)((size_t)got / hlen) : 0;
     int k = 0;
     for (int i = 0; i < whole && i < n; i++) {

@@ -50,6 +50,7 @@ struct py_layout {
     /* PyThreadState */
     int ts_interp, ts_thread_id, ts_frame;     /* ts_frame: frame, cframe or current_frame */
     int ts_status;              /* PY_GIL_STATUS_BIT: the _status bit-field word */
+    int ts_datastack_chunk, ts_datastack_top;  /* 3.11+: where the frames live */
     int ts_status_holds_gil_bit;
     int cf_current_frame;       /* _PyCFrame.current_frame (PY_FRAME_CFRAME) */
     /* PyInterpreterState.ceval.gil and struct _gil_runtime_state (PY_GIL_STRUCT) */
@@ -73,7 +74,7 @@ static const struct py_layout py_layouts[] = {
     { .major = 3, .minor = 8, .frames = PY_FRAME_OBJECTS, .gil = PY_GIL_RUNTIME_CURRENT,
       .entry = PY_ENTRY_EVERY, .lines = PY_LINES_LNOTAB, .lasti_unit = 1,
       .rt_tstate_current = 1368, .rt_autotss = 1392,
-      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE,
+      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE, .ts_datastack_chunk = PY_NONE, .ts_datastack_top = PY_NONE,
       .cf_current_frame = PY_NONE, .is_ceval_gil = PY_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 104, .fr_owner = PY_NONE, .fr_is_entry = PY_NONE,
       .co_type = 8, .co_filename = 104, .co_name = 112, .co_qualname = PY_NONE,
@@ -82,7 +83,7 @@ static const struct py_layout py_layouts[] = {
     { .major = 3, .minor = 9, .frames = PY_FRAME_OBJECTS, .gil = PY_GIL_RUNTIME_CURRENT,
       .entry = PY_ENTRY_EVERY, .lines = PY_LINES_LNOTAB, .lasti_unit = 1,
       .rt_tstate_current = 568, .rt_autotss = 584,
-      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE,
+      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE, .ts_datastack_chunk = PY_NONE, .ts_datastack_top = PY_NONE,
       .cf_current_frame = PY_NONE, .is_ceval_gil = PY_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 104, .fr_owner = PY_NONE, .fr_is_entry = PY_NONE,
       .co_type = 8, .co_filename = 104, .co_name = 112, .co_qualname = PY_NONE,
@@ -91,7 +92,7 @@ static const struct py_layout py_layouts[] = {
     { .major = 3, .minor = 10, .frames = PY_FRAME_OBJECTS, .gil = PY_GIL_RUNTIME_CURRENT,
       .entry = PY_ENTRY_EVERY, .lines = PY_LINES_310, .lasti_unit = 2,
       .rt_tstate_current = 568, .rt_autotss = 584,
-      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE,
+      .ts_interp = 16, .ts_thread_id = 176, .ts_frame = 24, .ts_status = PY_NONE, .ts_datastack_chunk = PY_NONE, .ts_datastack_top = PY_NONE,
       .cf_current_frame = PY_NONE, .is_ceval_gil = PY_NONE,
       .fr_back = 24, .fr_code = 32, .fr_instr = 96, .fr_owner = PY_NONE, .fr_is_entry = PY_NONE,
       .co_type = 8, .co_filename = 104, .co_name = 112, .co_qualname = PY_NONE,
@@ -101,7 +102,7 @@ static const struct py_layout py_layouts[] = {
       .entry = PY_ENTRY_FLAG, .lines = PY_LINES_LOCATIONS, .lasti_unit = 2,
       .rt_tstate_current = 576, .rt_autotss = 592,
       .ts_interp = 16, .ts_thread_id = 152, .ts_frame = 56, .ts_status = PY_NONE,
-      .cf_current_frame = 8, .is_ceval_gil = PY_NONE,
+      .ts_datastack_chunk = 296, .ts_datastack_top = 304, .cf_current_frame = 8, .is_ceval_gil = PY_NONE,
       .fr_back = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69, .fr_is_entry = 68,
       .co_type = 8, .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 72, .co_linetable = 136, .co_code_adaptive = 184,
@@ -110,7 +111,7 @@ static const struct py_layout py_layouts[] = {
       .entry = PY_ENTRY_CSTACK, .lines = PY_LINES_LOCATIONS, .lasti_unit = 2,
       .rt_tstate_current = PY_NONE, .rt_autotss = 1544,
       .ts_interp = 16, .ts_thread_id = 136, .ts_frame = 56, .ts_status = PY_NONE,
-      .cf_current_frame = 0, .is_ceval_gil = 384, .gil_last_holder = 8, .gil_locked = 16,
+      .ts_datastack_chunk = 232, .ts_datastack_top = 240, .cf_current_frame = 0, .is_ceval_gil = 384, .gil_last_holder = 8, .gil_locked = 16,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70, .fr_is_entry = PY_NONE,
       .co_type = 8, .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 192,
@@ -119,7 +120,7 @@ static const struct py_layout py_layouts[] = {
       .entry = PY_ENTRY_CSTACK, .lines = PY_LINES_LOCATIONS, .lasti_unit = 2,
       .rt_tstate_current = PY_NONE, .rt_autotss = 2160,
       .ts_interp = 16, .ts_thread_id = 152, .ts_frame = 72, .ts_status = 32,
-      .ts_status_holds_gil_bit = 5, .cf_current_frame = PY_NONE, .is_ceval_gil = PY_NONE,
+      .ts_status_holds_gil_bit = 5, .ts_datastack_chunk = 232, .ts_datastack_top = 240, .cf_current_frame = PY_NONE, .is_ceval_gil = PY_NONE,
       .fr_back = 8, .fr_code = 0, .fr_instr = 56, .fr_owner = 70, .fr_is_entry = PY_NONE,
       .co_type = 8, .co_filename = 112, .co_name = 120, .co_qualname = 128,
       .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 200,
@@ -127,5 +128,6 @@ static const struct py_layout py_layouts[] = {
 };
 
 #define PY_FRAME_OWNED_BY_CSTACK 3
+#define PY_STACK_CHUNK_DATA 24      /* offsetof(_PyStackChunk, data), 3.11-3.13 */
 
 #endif
