@@ -473,6 +473,8 @@ static void pass(struct measure_scratch *s, int everything)
      * than the budget allows. */
     if (!everything && clock_now_ns() < s->budget_next_ns)
         return;
+    if (!__atomic_load_n(&watched, __ATOMIC_ACQUIRE))
+        return;                 /* nothing to measure: not even the CPU clocks */
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     uint32_t t = now_ms();
@@ -635,7 +637,7 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
                 k++;
     }
     rmutex_unlock(&registry_lock);
-    if (f)
+    if (f && k > 1)             /* glibc's qsort asks sysinfo() about memory first */
         qsort(f, (size_t)k, sizeof *f, by_retained);
     *out = f;
     return k;
