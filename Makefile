@@ -142,7 +142,11 @@ PROG_DEPFLAGS = -MMD -MP -MF build/deps/$(subst /,_,$@).d
 
 tests/bin/%: tests/progs/%.c
 	@mkdir -p tests/bin build/deps
-	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
+	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm $(PROG_LDFLAGS)
+
+# deepbind finds its library through its own RUNPATH when given a bare name:
+# a dlopen hook that changed the caller glibc sees would break that.
+tests/bin/deepbind: PROG_LDFLAGS = -ldl -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
 
 # fake_python exports _PyRuntime and Py_Version like a python executable
 # (tests/test_python.py); fake_python312 is the same source as "3.12".

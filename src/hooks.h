@@ -32,7 +32,8 @@
     /* ways out that skip destructors: the final report still runs */   \
     HOOK(_exit, void, (int), next, proc)                                      \
     HOOK(_Exit, void, (int), next, proc)                                      \
-    /* the dynamic loader: sites of unloaded modules still resolve */  \
+    /* the dynamic loader: deep-bound loads, and sites of unloaded modules */ \
+    HOOK(dlopen, void *, (const char *, int), next, proc)                     \
     HOOK(dlclose, int, (void *), next, proc)                                  \
     /* libunwind's validation pipe is placed out of the program's way */ \
     HOOK(pipe2, int, (int *, int), next, proc)                                \

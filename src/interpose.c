@@ -412,6 +412,23 @@ EXPORT void _Exit(int status)
     __builtin_unreachable();
 }
 
+/* A library loaded with RTLD_DEEPBIND binds malloc and free to the C
+ * library's: the sampler thread, made now if need be, points its slots at
+ * the wrappers at its next wake-up (rebind.c).  dlopen looks at its caller
+ * (RUNPATH, $ORIGIN, namespace): the call below must stay a tail call, so
+ * that the caller glibc sees is the program's, not libretain. */
+__attribute__((optimize("optimize-sibling-calls")))
+EXPORT void *dlopen(const char *file, int mode)
+{
+    if ((mode & RTLD_DEEPBIND) && __atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE)) {
+        sampler_ensure();
+        sampler_poke();
+    }
+    if (unlikely(!ensure_real() || !real.dlopen))
+        return NULL;
+    return real.dlopen(file, mode);
+}
+
 /* dlclose may unmap a library whose code allocated blocks: remember it
  * first, so that its call sites still resolve in later reports. */
 EXPORT int dlclose(void *handle)

@@ -1,5 +1,6 @@
 #include "rebind.h"
 #include "hooks.h"
+#include "internal_alloc.h"
 #include "real_alloc.h"
 
 #include <dlfcn.h>
@@ -102,7 +103,24 @@ static void write_slot(void **slot, void *value, uintptr_t relro_lo, uintptr_t r
     }
 }
 
-static void rebind_relocs(struct dl_phdr_info *info, void *handle, const ElfW(Rela) *rel, size_t n,
+/* What the loader's list says of an object loaded after start-up, copied
+ * out of dl_iterate_phdr's callback: nothing that takes the loader's locks
+ * (dlopen, dlsym) may run inside it.  The callback holds the loader's
+ * list lock, and a program thread inside dlopen holds the loader's load
+ * lock and waits for the list lock: dlopen in the callback deadlocked. */
+#define MAX_LOADED 256
+struct loaded {
+    uintptr_t base;
+    const ElfW(Dyn) *dyn;
+    uintptr_t relro_lo, relro_hi;
+    char name[512];
+};
+struct loaded_list {
+    struct loaded obj[MAX_LOADED];
+    int n;
+};
+
+static void rebind_relocs(uintptr_t base, void *handle, const ElfW(Rela) *rel, size_t n,
                           const ElfW(Sym) *symtab, const char *strtab, uintptr_t relro_lo,
                           uintptr_t relro_hi, void **local)
 {
@@ -119,37 +137,32 @@ static void rebind_relocs(struct dl_phdr_info *info, void *handle, const ElfW(Re
             /* Bound, through the object's own scope, to what the wrapper
              * forwards to: the wrapper takes its place. */
             if (local[f] && local[f] == heap_fns[f].next)
-                write_slot((void **)(info->dlpi_addr + rel[i].r_offset), heap_fns[f].ours, relro_lo,
-                           relro_hi);
+                write_slot((void **)(base + rel[i].r_offset), heap_fns[f].ours, relro_lo, relro_hi);
             break;
         }
     }
 }
 
-static void rebind_object(struct dl_phdr_info *info)
+/* Outside dl_iterate_phdr: the object is pinned by a handle of its own,
+ * and checked to be the one copied (same load address and dynamic section). */
+static void rebind_object(const struct loaded *o)
 {
-    if (!info->dlpi_name || !info->dlpi_name[0])
+    void *handle = dlopen(o->name, RTLD_NOLOAD | RTLD_LAZY);
+    if (!handle)
+        return;                 /* unloaded since */
+    struct link_map *lm = NULL;
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || lm->l_addr != o->base ||
+        lm->l_ld != o->dyn) {
+        real.dlclose(handle);
         return;
-    const ElfW(Dyn) *dyn = NULL;
-    uintptr_t relro_lo = 0, relro_hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_DYNAMIC)
-            dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
-        else if (ph->p_type == PT_GNU_RELRO) {
-            relro_lo = info->dlpi_addr + ph->p_vaddr;
-            relro_hi = relro_lo + ph->p_memsz;
-        }
     }
-    if (!dyn)
-        return;
     const ElfW(Sym) *symtab = NULL;
     const char *strtab = NULL;
     const ElfW(Rela) *jmprel = NULL, *rela = NULL;
     size_t jmprel_bytes = 0, rela_bytes = 0;
     int pltrel_is_rela = 1;
-    for (; dyn->d_tag != DT_NULL; dyn++) {
-        uintptr_t b = info->dlpi_addr;
+    for (const ElfW(Dyn) *dyn = o->dyn; dyn->d_tag != DT_NULL; dyn++) {
+        uintptr_t b = o->base;
         switch (dyn->d_tag) {
         case DT_SYMTAB: symtab = (const ElfW(Sym) *)dyn_addr(b, dyn->d_un.d_ptr); break;
         case DT_STRTAB: strtab = (const char *)dyn_addr(b, dyn->d_un.d_ptr); break;
@@ -160,25 +173,39 @@ static void rebind_object(struct dl_phdr_info *info)
         case DT_PLTREL: pltrel_is_rela = dyn->d_un.d_val == DT_RELA; break;
         }
     }
-    if (!symtab || !strtab || !pltrel_is_rela)
-        return;
-    void *handle = dlopen(info->dlpi_name, RTLD_NOLOAD | RTLD_LAZY);
-    if (!handle)
-        return;
-    void *local[NHEAP] = { 0 };
-    if (jmprel)
-        rebind_relocs(info, handle, jmprel, jmprel_bytes / sizeof *jmprel, symtab, strtab, relro_lo,
-                      relro_hi, local);
-    if (rela)
-        rebind_relocs(info, handle, rela, rela_bytes / sizeof *rela, symtab, strtab, relro_lo, relro_hi,
-                      local);
+    if (symtab && strtab && pltrel_is_rela) {
+        void *local[NHEAP] = { 0 };
+        if (jmprel)
+            rebind_relocs(o->base, handle, jmprel, jmprel_bytes / sizeof *jmprel, symtab, strtab,
+                          o->relro_lo, o->relro_hi, local);
+        if (rela)
+            rebind_relocs(o->base, handle, rela, rela_bytes / sizeof *rela, symtab, strtab,
+                          o->relro_lo, o->relro_hi, local);
+    }
     real.dlclose(handle);      /* not the wrapper: this object is not going away */
 }
 
-static int rebind_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+static int list_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    if (!is_initial(info->dlpi_addr))
-        rebind_object(info);
+    struct loaded_list *l = arg;
+    if (is_initial(info->dlpi_addr) || !info->dlpi_name || !info->dlpi_name[0] || l->n == MAX_LOADED)
+        return 0;
+    struct loaded *o = &l->obj[l->n];
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_DYNAMIC)
+            o->dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+        else if (ph->p_type == PT_GNU_RELRO) {
+            o->relro_lo = info->dlpi_addr + ph->p_vaddr;
+            o->relro_hi = o->relro_lo + ph->p_memsz;
+        }
+    }
+    if (!o->dyn || strlen(info->dlpi_name) >= sizeof o->name)
+        return 0;
+    o->base = info->dlpi_addr;
+    strcpy(o->name, info->dlpi_name);
+    l->n++;
     return 0;
 }
 #endif
@@ -195,6 +222,13 @@ void rebind_check(void)
     seen_adds = adds;
     /* Every object loaded since start-up, again: an object unloaded and
      * loaded anew has fresh slots, and a slot already bound is not written. */
-    dl_iterate_phdr(rebind_loaded, NULL);
+    struct loaded_list *l = internal_malloc(sizeof *l);
+    if (!l)
+        return;
+    l->n = 0;
+    dl_iterate_phdr(list_loaded, l);
+    for (int i = 0; i < l->n; i++)
+        rebind_object(&l->obj[i]);
+    internal_free(l);
 #endif
 }

@@ -37,8 +37,8 @@
  * a growth series. */
 #define GROWTH_WINDOW_MS 2000
 #define SLICE_NS 1000000
-/* A block that never looked like a table and did not change is measured
- * less and less often: its gap doubles up to this many intervals. */
+/* A block at rest is measured less and less often: its gap doubles up to
+ * this many intervals (fewer for one that looked like a table: schedule). */
 #define BACKOFF_MAX_INTERVALS 32
 /* A reading that moved by less than this is "unchanged". */
 #define CHANGE_EPSILON 0.02f
@@ -436,10 +436,15 @@ static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed
     return block_copy_bytes(&s->copy);
 }
 
-/* The measurement schedule follows the evidence: a block that looked like a
- * table, whose last reading moved, or whose site shows a growth series is
- * measured every interval; any other (item slabs, byte buffers, full arrays
- * at rest) less and less often. */
+/* The measurement schedule follows the evidence: a new block gets an early
+ * first look; a block whose last reading moved, or whose site shows a growth
+ * series, is measured every interval; a block at rest less and less often,
+ * its gap doubling up to 8 intervals if it looked like a table at its peak
+ * (a full table waiting to be drained), up to 32 if it never did (item
+ * slabs, byte buffers, full arrays).  A server's hundreds of slab pages then
+ * cost a fraction of the budget, and its hash table gets the rest. */
+#define BACKOFF_MAX_TABLE_INTERVALS 8
+
 static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
 {
     struct watch_detail *d = w->d;
@@ -450,14 +455,15 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
     int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
     if (d->measured == 1)
         c = MEASURE_FIRST;
-    else if (table || growth)
-        c = MEASURE_TABLE;
     else if (changed)
         c = MEASURE_CHANGED;
+    else if (growth)
+        c = MEASURE_TABLE;
     else
         c = MEASURE_AT_REST;
     if (c == MEASURE_AT_REST) {
-        uint32_t max = retain_config.interval_ms * BACKOFF_MAX_INTERVALS;
+        uint32_t max = retain_config.interval_ms *
+                       (table ? BACKOFF_MAX_TABLE_INTERVALS : BACKOFF_MAX_INTERVALS);
         d->gap_ms = d->gap_ms * 2 > max ? max : d->gap_ms * 2;
     } else {
         d->gap_ms = retain_config.interval_ms;

@@ -72,9 +72,9 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
 /* Why a block was measured when it was (the schedule, retention.c). */
 enum measure_class {
     MEASURE_FIRST,              /* its first look */
-    MEASURE_TABLE,              /* looked like a table, or its site grows tables */
+    MEASURE_TABLE,              /* its site grows tables (a growth series) */
     MEASURE_CHANGED,            /* its last reading moved */
-    MEASURE_AT_REST,            /* none of these: measured with back-off */
+    MEASURE_AT_REST,            /* none of these: measured with back-off (less for a table) */
     MEASURE_CLASSES
 };
 extern const char *const measure_class_names[MEASURE_CLASSES];

@@ -23,3 +23,28 @@ def test_two_exits(ctx):
                   f"run {i}: no r.{res.pid}.txt")
     left = sorted(n for n in os.listdir(od) if not n.endswith((".json", ".txt")))
     ctx.check(not left, f"temporary report files left behind: {left[:5]}")
+
+
+@test
+def test_deepbind_library_seen(ctx):
+    """A library loaded with dlopen(RTLD_DEEPBIND) binds malloc and free to
+    the C library's; libretain points its slots at the wrappers (rebind.c),
+    so its own large blocks are seen: the exit report has a site in the
+    library's deep_churn.  The library is named bare ("libdeepalloc.so") and
+    found through the program's RUNPATH ($ORIGIN): the dlopen hook must leave
+    glibc seeing the program as the caller, so the load works as plain."""
+    exe = ctx.bin("deepbind")
+    ctx.bin("libdeepalloc.so")
+    plain = ctx.run([exe, "libdeepalloc.so", "300"], preload=False, timeout=60)
+    ctx.check(plain.rc == 0 and b"holds" in plain.out, f"plain deepbind: rc {plain.rc} {plain.out[:200]!r}")
+    od = ctx.outdir()
+    pre = ctx.run([exe, "libdeepalloc.so", "300"], timeout=120, outdir=od)
+    holds = lambda out: [l for l in out.splitlines() if l.startswith(b"holds")]
+    ctx.check(pre.rc == plain.rc and holds(pre.out) == holds(plain.out),
+              f"deepbind (bare name, RUNPATH): plain rc {plain.rc} {holds(plain.out)}, "
+              f"preloaded rc {pre.rc} {holds(pre.out)} (stderr {pre.err[-200:]!r})")
+    rep = ctx.report(od, pre.pid)
+    churn = [s for s in rep.get("sites") or []
+             if any(fr.get("function") == "deep_churn" for fr in s.get("stack") or [])]
+    ctx.check(churn and sum(s.get("allocations", 0) for s in churn) > 0,
+              "no site in the deep-bound library's deep_churn: its allocations were not seen")
