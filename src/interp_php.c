@@ -231,34 +231,20 @@ int php_capture(uintptr_t *words, int max)
     return n;
 }
 
-/* Report frames, one per (function, line); reports are written one at a time. */
-struct php_frame_rec {
-    struct php_frame_rec *next;
-    uintptr_t w0, w1;
-    struct frame f;
-};
-static struct php_frame_rec *frame_buckets[1024];
+static void php_frame_fill(const uintptr_t *words, const void *arg, struct frame *f)
+{
+    const struct php_func *fn = arg;
+    f->function = fn->function;
+    f->file = fn->filename;
+    f->line = (int)words[1];
+    f->language = "php";
+}
 
+/* Report frames, one per (function, line). */
 const struct frame *php_frame(const uintptr_t *words)
 {
     const struct php_func *fn = (const struct php_func *)(words[0] & ~INTERP_TAG_BITS);
-    uint64_t b = hash_fib(hash_combine(words[0], words[1]), 10);
-    interp_records_lock();
-    struct php_frame_rec *r;
-    for (r = frame_buckets[b]; r; r = r->next)
-        if (r->w0 == words[0] && r->w1 == words[1])
-            break;
-    if (!r && (r = arena_alloc(sizeof *r))) {
-        r->w0 = words[0];
-        r->w1 = words[1];
-        r->f.function = fn->function;
-        r->f.file = fn->filename;
-        r->f.line = (int)words[1];
-        r->f.language = "php";
-        r->next = frame_buckets[b];
-        frame_buckets[b] = r;
-    }
-    interp_records_unlock();
+    const struct frame *f = interp_frame_intern(words, php_frame_fill, fn);
     static struct frame unknown = { .language = "php" };
-    return r ? &r->f : &unknown;
+    return f ? f : &unknown;
 }

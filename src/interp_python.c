@@ -631,14 +631,43 @@ static int code_line(const struct py_code *c, intptr_t addr)
     return -1;
 }
 
-/* Report frames, one per (code, offset), kept for the life of the process
- * (a report-time cache: reports are written one at a time). */
-struct py_frame_rec {
-    struct py_frame_rec *next;
+struct frame_rec {
+    struct frame_rec *next;
     uintptr_t w0, w1;
     struct frame f;
 };
-static struct py_frame_rec *frame_buckets[1024];
+static struct frame_rec *frame_buckets[1024];
+
+const struct frame *interp_frame_intern(const uintptr_t *words,
+                                        void (*fill)(const uintptr_t *, const void *, struct frame *),
+                                        const void *arg)
+{
+    uint64_t b = hash_fib(hash_combine(words[0], words[1]), 10);
+    rmutex_lock(&code_lock);
+    struct frame_rec *r;
+    for (r = frame_buckets[b]; r; r = r->next)
+        if (r->w0 == words[0] && r->w1 == words[1])
+            break;
+    if (!r && (r = arena_alloc(sizeof *r))) {
+        r->w0 = words[0];
+        r->w1 = words[1];
+        fill(words, arg, &r->f);
+        r->next = frame_buckets[b];
+        frame_buckets[b] = r;
+    }
+    rmutex_unlock(&code_lock);
+    return r ? &r->f : NULL;
+}
+
+static void python_frame_fill(const uintptr_t *words, const void *arg, struct frame *f)
+{
+    const struct py_code *c = arg;
+    f->function = c->qualname;
+    f->file = c->filename;
+    f->line = code_line(c, (intptr_t)words[1]);
+    f->offset = words[1];
+    f->language = "python";
+}
 
 const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
 {
@@ -646,26 +675,9 @@ const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
     if (words[0] & INTERP_PHP_BIT)
         return php_frame(words);
     const struct py_code *c = (const struct py_code *)(words[0] & ~INTERP_TAG_BITS);
-    uint64_t b = hash_fib(hash_combine(words[0], words[1]), 10);
-    rmutex_lock(&code_lock);
-    struct py_frame_rec *r;
-    for (r = frame_buckets[b]; r; r = r->next)
-        if (r->w0 == words[0] && r->w1 == words[1])
-            break;
-    if (!r && (r = arena_alloc(sizeof *r))) {
-        r->w0 = words[0];
-        r->w1 = words[1];
-        r->f.function = c->qualname;
-        r->f.file = c->filename;
-        r->f.line = code_line(c, (intptr_t)words[1]);
-        r->f.offset = words[1];
-        r->f.language = "python";
-        r->next = frame_buckets[b];
-        frame_buckets[b] = r;
-    }
-    rmutex_unlock(&code_lock);
+    const struct frame *f = interp_frame_intern(words, python_frame_fill, c);
     static struct frame unknown = { .function = NULL, .language = "python" };
-    return r ? &r->f : &unknown;
+    return f ? f : &unknown;
 }
 
 int interp_is_evaluator(const char *function)

@@ -15,6 +15,14 @@ void interp_records_unlock(void);
 int interp_read_raw(uintptr_t from, void *to, size_t n);
 const char *interp_arena_str(const char *s);
 
+/* Report frames, one per (words[0], words[1]) of a captured interpreter
+ * frame, kept for the life of the process (a report-time cache: reports are
+ * written one at a time).  A new one is filled by fill(words, arg, frame);
+ * NULL when out of memory.  Takes the records lock. */
+const struct frame *interp_frame_intern(const uintptr_t *words,
+                                        void (*fill)(const uintptr_t *, const void *, struct frame *),
+                                        const void *arg);
+
 /* PHP (interp_php.c): 1 if the process runs PHP (info filled, note in
  * note[cap] when its frames cannot be read). */
 int php_init(struct interp_info *info, char *note, size_t cap);
