@@ -472,6 +472,35 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
     return c;
 }
 
+/* Order of a pass: blocks that changed, grow tables or looked like a table
+ * first; then first looks, newest first (a table is filled after it is
+ * made: the newest block is the likeliest to be filling now); then the
+ * other blocks at rest; the most overdue first within each. */
+static int urgency_rank(const struct watch *w)
+{
+    if (!w->d)
+        return 1;
+    if (w->d->gap_ms <= retain_config.interval_ms)
+        return 0;
+    for (int p = 0; p < probe_count; p++)
+        if (w->d->track[p].peak_table_like)
+            return 0;
+    return 2;
+}
+
+static int by_urgency(const void *a, const void *b)
+{
+    const struct watch *x = *(const struct watch *const *)a, *y = *(const struct watch *const *)b;
+    int rx = urgency_rank(x), ry = urgency_rank(y);
+    if (rx != ry)
+        return rx - ry;
+    if (rx == 1)
+        return x->birth_ms != y->birth_ms ? (x->birth_ms < y->birth_ms ? 1 : -1) : 0;
+    if (x->next_due_ms == y->next_due_ms)
+        return 0;
+    return (int32_t)(x->next_due_ms - y->next_due_ms) < 0 ? -1 : 1;
+}
+
 static void pass(struct measure_scratch *s, int everything)
 {
     scratch_check(s);
@@ -502,10 +531,20 @@ static void pass(struct measure_scratch *s, int everything)
     uint64_t scanned = 0, by_class[MEASURE_CLASSES] = { 0 };
     if (k) {
         mapped_ranges_refresh(&s->ranges);
-        uint64_t slice_start = clock_now_ns();
-        for (int i = 0; i < k; i++) {
+        /* A pass does what the budget allows in one interval, urgent blocks
+         * first; what is left stays due for the next pass.  So passes come
+         * every interval, and a changing table among hundreds of blocks at
+         * rest is measured each time (one long pass and a long rest after
+         * it missed a table that filled and drained in between). */
+        if (!everything && k > 1)
+            qsort(todo, (size_t)k, sizeof *todo, by_urgency);
+        uint64_t allowed = (uint64_t)((double)retain_config.interval_ms * 1e6 * CPU_BUDGET);
+        uint64_t worked = 0, slice_start = clock_now_ns();
+        for (int i = 0; i < k && (everything || i == 0 || worked < allowed); i++) {
             int changed;
+            uint64_t t0 = clock_now_ns();
             uint64_t bytes = measure(s, todo[i], &changed);
+            worked += clock_now_ns() - t0;
             scanned += bytes;
             if (bytes)
                 by_class[schedule(todo[i], changed, t)]++;

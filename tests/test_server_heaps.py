@@ -247,3 +247,31 @@ def test_churn_bounded_metadata(ctx):
     pn = dict((k, float(v)) for k, v in re.findall(r"^(\w+) (-?[0-9.]+)$", plain.out.decode(errors="replace"), re.M))
     ctx.note(f"fork -> child running: preloaded {nums['child_fork_ms']:.2f} ms, plain {pn.get('child_fork_ms')} ms; "
              f"profiler_bytes {pa} -> {pb}; blocks {int(nums['blocks'])}")
+
+
+@test(serial=True)
+def test_table_among_many_blocks(ctx):
+    """manyblocks: 250 large blocks that are not tables (150 byte buffers
+    and 100 arrays of full records, 1..1.5 MiB each, unchanged), then a 2 MiB
+    pointer table filled to 70%, held full for 600 ms and drained 900 ms
+    after it was made; it stays allocated, drained, for 1.5 s, and is freed
+    with the others just before exit (so the exit report's last pass cannot
+    see it: the finding must come from measurements made while it lived).
+    The exit report has a finding for the table (probe pointer, peak >= 0.5)
+    and none for any of the 250 others: the table must be measured while
+    full although the budget is shared with hundreds of blocks at rest."""
+    res = ctx.run([ctx.bin("manyblocks")], timeout=120)
+    m = re.search(rb"table (0x[0-9a-f]+)\nothers (\d+)", res.out)
+    if not ctx.check(res.rc == 0 and m, f"manyblocks failed: rc {res.rc}, {res.out[-200:]!r}"):
+        return
+    addr = int(m.group(1), 16)
+    rep = ctx.report(ctx.outdir(), res.pid)
+    blocks = [f for f in rep.get("findings", []) if f.get("kind", "block") == "block"]
+    table = [f for f in blocks if int(f["address"], 16) == addr]
+    others = [f for f in blocks if int(f["address"], 16) != addr and f.get("capacity_bytes", 0) >= MIB]
+    smp = rep.get("sampler", {})
+    ctx.check(table and table[0].get("peak_occupancy", 0) >= 0.5 and table[0].get("probe") == "pointer",
+              f"the drained table {hex(addr)} is not found ({[(f.get('peak_occupancy'), f.get('probe')) for f in table]}); "
+              f"sampler {smp.get('passes')} passes, measurements {smp.get('measurements')}")
+    ctx.check(not others, f"findings for blocks that are not the table: "
+                          f"{[(f['address'], f.get('capacity_bytes'), f.get('peak_occupancy')) for f in others]}")
