@@ -94,14 +94,22 @@ struct thread_state *thread_state_create(void)
     return ts;
 }
 
+/* Frees are summed before allocations, with acquire loads: a block freed
+ * on one thread was allocated (and counted) before, perhaps on another, so
+ * a report taken while threads run never shows more frees than
+ * allocations (summed the other way round it could, by the ones between). */
 void thread_state_totals(struct thread_counters *out)
 {
     memset(out, 0, sizeof *out);
+    struct thread_state *first = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+    for (struct thread_state *ts = first; ts; ts = ts->next) {
+        out->frees += __atomic_load_n(&ts->c.frees, __ATOMIC_ACQUIRE);
+        out->bytes_freed += __atomic_load_n(&ts->c.bytes_freed, __ATOMIC_ACQUIRE);
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for (struct thread_state *ts = __atomic_load_n(&pool, __ATOMIC_ACQUIRE); ts; ts = ts->next) {
-        out->allocations += __atomic_load_n(&ts->c.allocations, __ATOMIC_RELAXED);
-        out->frees += __atomic_load_n(&ts->c.frees, __ATOMIC_RELAXED);
-        out->bytes_allocated += __atomic_load_n(&ts->c.bytes_allocated, __ATOMIC_RELAXED);
-        out->bytes_freed += __atomic_load_n(&ts->c.bytes_freed, __ATOMIC_RELAXED);
+        out->allocations += __atomic_load_n(&ts->c.allocations, __ATOMIC_ACQUIRE);
+        out->bytes_allocated += __atomic_load_n(&ts->c.bytes_allocated, __ATOMIC_ACQUIRE);
     }
 }
 
