@@ -422,7 +422,7 @@ EXPORT void *dlopen(const char *file, int mode)
 {
     if ((mode & RTLD_DEEPBIND) && __atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE)) {
         sampler_ensure();
-        sampler_poke();
+        sampler_soon();
     }
     if (unlikely(!ensure_real() || !real.dlopen))
         return NULL;

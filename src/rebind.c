@@ -210,25 +210,28 @@ static int list_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 }
 #endif
 
-void rebind_check(void)
+int rebind_check(void)
 {
 #ifdef R_JUMP_SLOT
     if (!enabled)
-        return;
+        return 0;
     unsigned long long adds = 0;
     dl_iterate_phdr(load_count, &adds);
     if (adds == seen_adds)
-        return;
+        return 0;
     seen_adds = adds;
     /* Every object loaded since start-up, again: an object unloaded and
      * loaded anew has fresh slots, and a slot already bound is not written. */
     struct loaded_list *l = internal_malloc(sizeof *l);
     if (!l)
-        return;
+        return 1;
     l->n = 0;
     dl_iterate_phdr(list_loaded, l);
     for (int i = 0; i < l->n; i++)
         rebind_object(&l->obj[i]);
     internal_free(l);
+    return 1;
+#else
+    return 0;
 #endif
 }

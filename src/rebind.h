@@ -15,7 +15,8 @@
 
 /* Start-up: the objects loaded now are the program's own; never touched. */
 void rebind_init(void);
-/* Sampler thread: examine objects loaded since the last call. */
-void rebind_check(void);
+/* Sampler thread: examine objects loaded since the last call; 1 if there
+ * were any. */
+int rebind_check(void);
 
 #endif

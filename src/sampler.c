@@ -39,7 +39,8 @@ static struct {
     unsigned requests;          /* REQ_* bits, atomic */
     volatile sig_atomic_t signal_requested;
     sigset_t program_mask;      /* the mask of the thread that made us */
-    void (*each_wake)(void);
+    int (*each_wake)(void);     /* returns 1 when it found work (new objects) */
+    int soon;                   /* each_wake wanted soon: a load is under way (atomic) */
     int thread_ended;           /* a program thread ended: check soon (atomic) */
     struct measure_scratch *scratch;    /* this thread's (retention.h) */
 } S = { .now_lock = RMUTEX_INIT(LOCK_RANK_SAMPLER_REQUEST) };
@@ -162,6 +163,7 @@ static void *sampler_main(void *arg)
     retention_scratch_adopt(S.scratch);
     uint64_t next_periodic = 0, next_alone_check = clock_now_ns() + ALONE_CHECK_MS * 1000000ull;
     int recheck = 0;                    /* steps left after a thread ended */
+    int soon_steps = 0;                 /* 1 ms looks left for a load under way */
     uint64_t recheck_ms = 0;
     if (retain_config.report_interval_s)
         next_periodic = clock_now_ns() + retain_config.report_interval_s * 1000000000ull;
@@ -171,6 +173,8 @@ static void *sampler_main(void *arg)
             wait_ms = WAIT_MAX_MS;
         if (recheck && wait_ms > recheck_ms)
             wait_ms = recheck_ms;
+        if (soon_steps && wait_ms > 1)
+            wait_ms = 1;
         struct timespec until;
         deadline_after(&until, wait_ms);
         sem_clockwait(&S.wake, CLOCK_MONOTONIC, &until);
@@ -187,8 +191,12 @@ static void *sampler_main(void *arg)
             sem_post(&S.final_done);
             park();
         }
-        if (S.each_wake)
-            S.each_wake();
+        if (__atomic_exchange_n(&S.soon, 0, __ATOMIC_ACQ_REL))
+            soon_steps = 200;
+        if (S.each_wake && S.each_wake())
+            soon_steps = 0;             /* the load it waited for is seen */
+        else if (soon_steps)
+            soon_steps--;
         if (S.scratch)
             retention_sample_pass(S.scratch);
         if (S.signal_requested) {
@@ -252,7 +260,13 @@ static void init_state(void)
     sampler_wanted = 0;
 }
 
-void sampler_start(void (*each_wake)(void))
+void sampler_soon(void)
+{
+    __atomic_store_n(&S.soon, 1, __ATOMIC_RELEASE);
+    sampler_poke();
+}
+
+void sampler_start(int (*each_wake)(void))
 {
     S.each_wake = each_wake;
     init_state();

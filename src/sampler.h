@@ -27,7 +27,10 @@
 /* each_wake: housekeeping the composition root wants done on the thread at
  * every wake-up (outside any lock).  Sets things up; the thread itself is
  * made by sampler_ensure (at once when periodic reports are asked for). */
-void sampler_start(void (*each_wake)(void));
+void sampler_start(int (*each_wake)(void));
+/* each_wake is wanted soon and until it reports work (a dlopen is under
+ * way: its objects are seen within a millisecond or two of the load). */
+void sampler_soon(void);
 /* Makes the thread if it is not running yet.  From the allocation path
  * (guard held, no lock of libretain's held) or any ordinary context. */
 void sampler_ensure(void);
