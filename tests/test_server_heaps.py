@@ -146,7 +146,7 @@ def test_memcached_load(ctx):
     if "RETAIN_TEST_MEMCACHED_RUNS" not in os.environ:
         ctx.note("skipped in make test: run by make check-memcached.  Issue 10 stays open: "
                  "with 280 slab pages the schedule still misses the table's peak in about one "
-                 "set of three runs in three (measured 2026-12-02)")
+                 "of three sets of three runs (measured 2026-12-02)")
         return
     runs, n = memcached_runs()
     seen = []
