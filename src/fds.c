@@ -30,8 +30,3 @@ int fd_move_high(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     return fd;
 }
-
-int fd_open_high(const char *path, int flags)
-{
-    return fd_move_high(open(path, flags | O_CLOEXEC));
-}

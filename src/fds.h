@@ -15,7 +15,5 @@ void fds_init(void);
 /* Moves fd high (the original is closed) and returns the new number; on
  * failure returns fd unchanged, still close-on-exec. */
 int fd_move_high(int fd);
-/* open(2) of a file kept open, placed high.  -1 on failure. */
-int fd_open_high(const char *path, int flags);
 
 #endif

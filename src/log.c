@@ -8,7 +8,6 @@
 
 static struct {
     int known;                  /* fd 2 was open at start-up */
-    int tty;
     dev_t dev;
     ino_t ino;
 } start_stderr;
@@ -20,11 +19,8 @@ void log_init(void)
     if (start_stderr.known) {
         start_stderr.dev = st.st_dev;
         start_stderr.ino = st.st_ino;
-        start_stderr.tty = isatty(2);
     }
 }
-
-int log_stderr_is_tty(void) { return start_stderr.tty; }
 
 static int stderr_unchanged(void)
 {

@@ -11,8 +11,6 @@
 
 /* Remembers what fd 2 is (start-up). */
 void log_init(void);
-/* 1 if fd 2 was a terminal at start-up. */
-int log_stderr_is_tty(void);
 /* Writes one line; returns 0 if written, -1 if fd 2 is no longer the
  * stderr of start-up (or the write failed). */
 int log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,11 +14,6 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0 }
 
-static inline int spin_trylock(struct spinlock *l)
-{
-    return !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);
-}
-
 static inline void spin_lock(struct spinlock *l)
 {
     for (unsigned spins = 0; __atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);) {
