@@ -74,6 +74,13 @@ static const struct container_rule container_rules[] = {
       "which only an insert into a full table makes). After bulk unsets copy the survivors into "
       "a new array sized for them ($a = array_slice($a, 0, null, true)), or build a new array "
       "per batch; $a = [] frees the table." },
+    { "hashbrown table", "map",
+      "A Rust HashMap/HashSet (hashbrown) never shrinks on remove(). After bulk removals call "
+      "map.shrink_to_fit() (or shrink_to(n)), or collect the survivors into a new map; "
+      "map.clear() keeps the capacity too, so replace the map (map = HashMap::new()) to free it." },
+    { "swisstable, absl layout", "table",
+      "An absl::flat_hash_map/set does not shrink on erase(). After bulk erases call "
+      "m.rehash(0), or swap with a fresh table; clear() frees the table when it is large." },
 };
 
 static const char *basename_of(const char *path)

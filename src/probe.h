@@ -21,6 +21,7 @@
 #include "block_read.h"
 #include "classify.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What a probe may know about the block besides its copy. */
@@ -71,6 +72,9 @@ struct probe_ops {
     /* How sure a finding this probe explains is; site_grows: the block's
      * site replaced blocks by larger ones (a growing table). */
     enum probe_confidence (*confidence)(const struct probe_track *t, int site_grows);
+    /* Optional: what the block is, when the probe's own evidence says
+     * (the ctrl probe knows a hashbrown table from an absl one); "" if not. */
+    void (*container)(const union probe_memo *memo, char *out, size_t cap);
 };
 
 /* Records reading r of probe ops in its track: the latest value, and a new

@@ -1,4 +1,5 @@
-/* probe_ctrl.c: SwissTable control bytes in 0x00..0x7F (full).
+/* probe_ctrl.c: SwissTable control bytes in 0x00..0x7F (full), found at
+ * the start (absl) or the end (hashbrown) of the block (swiss_ctrl.h).
  *
  * The control-byte array says exactly which slots are full, so a finding by
  * this probe is high confidence.  The array is looked for in the first
@@ -7,19 +8,25 @@
 #include "probe.h"
 #include "swiss_ctrl.h"
 
+#include <stdio.h>
+
 #define CTRL_SEARCHES 8
 
 const struct probe_ops probe_ctrl;
 
-/* memo->u[0]: searches made so far. */
+/* memo->u[0]: searches made so far; u[1]: the layout found (swiss_ctrl.h);
+ * u[2]: log2 of its slot count, rounded up. */
 static void plan(const struct block_facts *b, union probe_memo *memo, struct block_read_plan *plan)
 {
     if (block_read_plan_has_region(plan, &probe_ctrl) || memo->u[0] >= CTRL_SEARCHES)
         return;
     memo->u[0]++;
-    uint64_t off, len;
-    if (swiss_ctrl_find(b->addr, b->size, &off, &len))
-        block_read_plan_add_region(plan, &probe_ctrl, b->addr, off, len);
+    struct swiss_ctrl sw;
+    if (swiss_ctrl_find(b->addr, b->size, &sw)) {
+        block_read_plan_add_region(plan, &probe_ctrl, b->addr, sw.off, sw.len);
+        memo->u[1] = sw.layout;
+        memo->u[2] = (uint32_t)(64 - __builtin_clzll(sw.len));
+    }
 }
 
 static void measure(const struct classified *c, const struct block_facts *b, union probe_memo *memo,
@@ -43,7 +50,18 @@ static int table_like(const struct classified *c, const struct probe_result *r)
     return r->occ >= 0.05f;
 }
 
+static void container(const union probe_memo *memo, char *out, size_t cap)
+{
+    if (memo->u[1] == SWISS_HASHBROWN)
+        snprintf(out, cap, "hashbrown table (2^%u buckets)", memo->u[2] - 1);
+    else if (memo->u[1] == SWISS_ABSL)
+        snprintf(out, cap, "swisstable, absl layout (2^%u - 1 slots)", memo->u[2]);
+    else if (cap)
+        out[0] = 0;
+}
+
 const struct probe_ops probe_ctrl = {
+    .container = container,
     .name = "ctrl",
     .plan = plan,
     .measure = measure,

@@ -336,8 +336,11 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     if (r.sym) {
         for (int i = 0; i < r.nfindings; i++) {
             struct finding *f = &r.findings[i];
-            container_name(container_of(f->address, f->capacity_bytes, f->site, f->live),
-                           f->container, sizeof f->container);
+            /* The block's own header, when recognised, names it; else
+             * what the explaining probe said (retention). */
+            struct container c = container_of(f->address, f->capacity_bytes, f->site, f->live);
+            if (c.kind != CONTAINER_NONE)
+                container_name(c, f->container, sizeof f->container);
             advice_write(&r, f);
         }
         report_json(&r, &json);

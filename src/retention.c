@@ -619,6 +619,8 @@ static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
     f->retained_bytes = (uint64_t)((double)w->size * (1.0 - f->occupancy / f->peak_occupancy));
     f->probe = probe_table[p]->name;
     f->advice_hint = probe_table[p]->advice_hint;
+    if (probe_table[p]->container)
+        probe_table[p]->container(&tr->memo, f->container, sizeof f->container);
     int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
     f->confidence = probe_table[p]->confidence(tr, growth) == CONFIDENCE_HIGH ? "high" : "medium";
     f->live = !w->ended;

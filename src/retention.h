@@ -35,7 +35,7 @@ struct finding {
     uint32_t history_ms[FINDING_HISTORY_MAX];
     float history_occ[FINDING_HISTORY_MAX];
     char advice[768];
-    char container[64];         /* what the block is (container.h), "" if unknown; set by the report */
+    char container[64];         /* what the block is, "" if unknown: from the probe, else container.h (set by the report) */
 };
 
 /* Start-up: wake is called when a pass is worth doing soon (a table grows). */

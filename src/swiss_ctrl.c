@@ -1,5 +1,5 @@
-/* swiss_ctrl.c: the control-byte array, recognised by its sentinel, its
- * cloned first group and the classes of its bytes. */
+/* swiss_ctrl.c: the control-byte array, recognised by its cloned group and
+ * the classes of its bytes, at the start or at the end of the block. */
 #include "swiss_ctrl.h"
 #include "hash.h"
 #include "mem_read.h"
@@ -7,52 +7,118 @@
 #include <string.h>
 #include <sys/uio.h>
 
-int swiss_ctrl_find(uintptr_t addr, uint64_t size, uint64_t *off, uint64_t *len)
+enum { KMIN = 4, KMAX = 40, GROUP = 16, CHECKS = 256 };
+
+/* A candidate: len control bytes at off, then the group that closes them. */
+struct candidate {
+    enum swiss_layout layout;
+    uint64_t off, len;
+};
+
+/* Is the byte a control byte of this layout, and is it a free slot? */
+static int ctrl_class(enum swiss_layout l, uint8_t c, int *free_slot)
 {
-    static const uint64_t headers[] = { 0, 8, 16 };
-    enum { KMIN = 4, KMAX = 40, CHECKS = 256 };
+    *free_slot = c >= 0x80;
+    if (c < 0x80)
+        return 1;
+    if (l == SWISS_ABSL)
+        return c == 0x80 || c == 0xFE;
+    return c == 0xFF || c == 0x80;
+}
+
+/* The bytes of the region are control bytes: spot checks spread by a hash
+ * over the region.  Free slots must be there (at most 7/8 of a SwissTable
+ * is full, so about 32 of 256 checks at least; 8 required), and full bytes,
+ * when there are many, must carry varied hash bits. */
+static int spot_checks_pass(uintptr_t addr, const struct candidate *c)
+{
     struct iovec local[CHECKS], remote[CHECKS];
-    for (unsigned h = 0; h < sizeof headers / sizeof headers[0]; h++) {
-        uint64_t start = headers[h];
-        uint8_t head[15];
-        if (start + 15 > size || mem_read(addr + start, head, sizeof head) < 0)
+    uint8_t b[CHECKS];
+    for (int j = 0; j < CHECKS; j++) {
+        local[j] = (struct iovec){ &b[j], 1 };
+        remote[j] = (struct iovec){ (void *)(addr + c->off + hash_mix((uint64_t)j) % c->len), 1 };
+    }
+    if (mem_read_vec(local, remote, CHECKS) < 0)
+        return 0;
+    int nfree = 0, nfull = 0;
+    uint64_t seen[2] = { 0, 0 };
+    for (int j = 0; j < CHECKS; j++) {
+        int free_slot;
+        if (!ctrl_class(c->layout, b[j], &free_slot))
             return 0;
-        /* Every candidate sentinel position in one read. */
-        uint8_t tails[KMAX][16];
-        int nk = 0;
-        for (int k = KMIN; k < KMAX; k++) {
-            uint64_t cap = (1ull << k) - 1;
-            /* Control bytes plus slots of >= 1 byte each: the block must be
-             * larger than twice the control region. */
-            if (start + cap + 16 > size || start + 2 * cap > size)
-                break;
-            local[nk] = (struct iovec){ tails[nk], 16 };
-            remote[nk] = (struct iovec){ (void *)(addr + start + cap), 16 };
-            nk++;
-        }
-        if (nk == 0 || mem_read_vec(local, remote, nk) < 0)
-            return 0;
-        for (int i = 0; i < nk; i++) {
-            uint64_t cap = (1ull << (KMIN + i)) - 1;
-            if (tails[i][0] != 0xFF || memcmp(head, tails[i] + 1, 15) != 0)
-                continue;
-            /* Spot checks: every byte a control byte (full, empty, deleted). */
-            uint8_t c[CHECKS];
-            for (int j = 0; j < CHECKS; j++) {
-                local[j] = (struct iovec){ &c[j], 1 };
-                remote[j] = (struct iovec){ (void *)(addr + start + hash_mix((uint64_t)j) % cap), 1 };
-            }
-            if (mem_read_vec(local, remote, CHECKS) < 0)
-                return 0;
-            int ok = 1;
-            for (int j = 0; j < CHECKS && ok; j++)
-                ok = c[j] < 0x80 || c[j] == 0x80 || c[j] == 0xFE;
-            if (ok) {
-                *off = start;
-                *len = cap;
-                return 1;
-            }
+        if (free_slot) {
+            nfree++;
+        } else {
+            nfull++;
+            seen[b[j] >> 6] |= 1ull << (b[j] & 63);
         }
     }
+    int distinct = __builtin_popcountll(seen[0]) + __builtin_popcountll(seen[1]);
+    return nfree >= 8 && (nfull < 64 || distinct >= 16);
+}
+
+/* The group after the last slot: absl's sentinel and 15 cloned bytes, or
+ * hashbrown's 16 cloned bytes. */
+static int closing_group_matches(const struct candidate *c, const uint8_t *head, const uint8_t *tail)
+{
+    if (c->layout == SWISS_ABSL)
+        return tail[0] == 0xFF && memcmp(head, tail + 1, GROUP - 1) == 0;
+    return memcmp(head, tail, GROUP) == 0;
+}
+
+/* Verifies candidates in one batch of reads: their first group, then their
+ * closing group, then spot checks for those that still match. */
+static int verify(uintptr_t addr, const struct candidate *cand, int n, struct swiss_ctrl *out)
+{
+    struct iovec local[2 * KMAX * 4], remote[2 * KMAX * 4];
+    uint8_t bytes[2 * KMAX * 4][GROUP];
+    for (int i = 0; i < n; i++) {
+        local[2 * i] = (struct iovec){ bytes[2 * i], GROUP };
+        remote[2 * i] = (struct iovec){ (void *)(addr + cand[i].off), GROUP };
+        local[2 * i + 1] = (struct iovec){ bytes[2 * i + 1], GROUP };
+        remote[2 * i + 1] = (struct iovec){ (void *)(addr + cand[i].off + cand[i].len), GROUP };
+    }
+    if (n == 0 || mem_read_vec(local, remote, 2 * n) < 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (!closing_group_matches(&cand[i], bytes[2 * i], bytes[2 * i + 1]) ||
+            !spot_checks_pass(addr, &cand[i]))
+            continue;
+        out->layout = cand[i].layout;
+        out->off = cand[i].off;
+        out->len = cand[i].len;
+        return 1;
+    }
     return 0;
+}
+
+int swiss_ctrl_find(uintptr_t addr, uint64_t size, struct swiss_ctrl *out)
+{
+    static const uint64_t headers[] = { 0, 8, 16 };
+    struct candidate cand[KMAX * 4];
+    int n = 0, kmax = KMIN;
+    while (kmax + 1 < KMAX && (1ull << (kmax + 1)) + GROUP <= size)
+        kmax++;
+    /* Largest first: inside a hashbrown array of 2^k bytes, the last 2^j
+     * bytes of it are a smaller candidate whose clone matches as well. */
+    for (int k = kmax; k >= KMIN; k--) {
+        uint64_t slots = 1ull << k;
+        if (slots + GROUP > size)
+            continue;
+        /* absl: 2^k - 1 slots after a header, sentinel and clone after them. */
+        for (unsigned h = 0; h < sizeof headers / sizeof headers[0]; h++)
+            if (headers[h] + slots + GROUP - 1 <= size)
+                cand[n++] = (struct candidate){ SWISS_ABSL, headers[h], slots - 1 };
+        /* hashbrown: buckets of a whole number of bytes each, then 2^k
+         * control bytes and the clone, ending the block. */
+        uint64_t ctrl_off = size - slots - GROUP;
+        if (ctrl_off % slots == 0)
+            cand[n++] = (struct candidate){ SWISS_HASHBROWN, ctrl_off, slots };
+    }
+    return verify(addr, cand, n, out);
+}
+
+const char *swiss_layout_name(enum swiss_layout l)
+{
+    return l == SWISS_ABSL ? "absl" : l == SWISS_HASHBROWN ? "hashbrown" : "";
 }

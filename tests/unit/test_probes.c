@@ -320,6 +320,61 @@ static void case_swisstable(void)
     subject_free(t);
 }
 
+/* ---- Rust's HashMap (hashbrown): 2^k buckets first, then 2^k control
+ * bytes (empty 0xFF, deleted 0x80) and a clone of the first 16, ending the
+ * allocation; no sentinel. */
+static void case_hashbrown(void)
+{
+    UNIT_CASE("hashbrown (control bytes at the end)");
+    const uint64_t buckets = 1u << 17, slot = 16;
+    struct subject *s = subject_new(buckets * slot + buckets + 16);
+    uint64_t *slots = s->mem;
+    uint8_t *ctrl = (uint8_t *)s->mem + buckets * slot;
+    memset(ctrl, 0xFF, buckets + 16);
+    measure(s);                 /* a new, empty table: found, 0 full */
+    CHECK(s->r[probe_index("ctrl")].valid, "control bytes of an empty hashbrown table not found");
+    uint64_t full = 0;
+    for (uint64_t i = 0; i < buckets; i++)
+        if (uniform01() < 0.85) {
+            ctrl[i] = (uint8_t)(unit_rand(&rng) & 0x7F);
+            slots[2 * i] = unit_rand(&rng) | 1;
+            slots[2 * i + 1] = unit_rand(&rng) | 1;
+            full++;
+        }
+    memcpy(ctrl + buckets, ctrl, 16);
+    measure(s);
+    NEAR(occ(s, "ctrl"), (double)full / (double)buckets, 0.04, "ctrl at peak");
+    CHECK(table_like_now(s, "ctrl"), "hashbrown table not table-like");
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < buckets; i++)
+        if (ctrl[i] < 0x80 && uniform01() < 0.99)
+            ctrl[i] = 0x80;
+        else if (ctrl[i] < 0x80)
+            live++;
+    memcpy(ctrl + buckets, ctrl, 16);
+    measure(s);
+    NEAR(occ(s, "ctrl"), (double)live / (double)buckets, 0.02, "ctrl after remove");
+    EXPLAINED_BY(s, "ctrl");
+    subject_free(s);
+
+    /* Regions a careless search would take for control bytes at the end:
+     * zeros (all "full" with hash 0, clone matching), ASCII text (every byte
+     * below 0x80), and text whose last group repeats its first. */
+    const char *what[] = { "zeros", "text", "text with a cloned group" };
+    for (int v = 0; v < 3; v++) {
+        struct subject *t = subject_new(buckets * slot + buckets + 16);
+        uint8_t *end = (uint8_t *)t->mem + buckets * slot;
+        if (v > 0)
+            for (uint64_t i = 0; i < buckets + 16; i++)
+                end[i] = (uint8_t)('a' + unit_rand(&rng) % 26);
+        if (v == 2)
+            memcpy(end + buckets, end, 16);
+        measure(t);
+        CHECK(!t->r[probe_index("ctrl")].valid, "control bytes found in %s at the end of a block", what[v]);
+        subject_free(t);
+    }
+}
+
 /* ---- Ruby st_table entries {hash, key, record}, insertion ordered; a
  * deleted entry's hash becomes all ones, key and record stay.  String keys
  * and object values: pointers. */
@@ -487,6 +542,7 @@ int main(void)
     case_cpython_dict();
     case_cpython_set();
     case_swisstable();
+    case_hashbrown();
     case_ruby_st_table();
     case_byte_buffer();
     case_full_records();
