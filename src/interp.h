@@ -1,4 +1,5 @@
-/* interp.h: interpreter frames for tracked blocks (CPython 3.8-3.13, PHP 8.2).
+/* interp.h: interpreter frames for tracked blocks (CPython 3.8-3.13, PHP 8.2,
+ * Ruby 3.1).
  *
  * When a tracked block is allocated on a thread that runs Python code and
  * holds the GIL, the Python stack is read straight from the interpreter's
@@ -13,7 +14,9 @@
  * line table) with bit 0 set on the outermost frame of one evaluator call,
  * and the byte offset of the instruction.  Lines are decoded from the copied
  * table when a report is written.  A PHP frame (interp_php.c): its
- * function's record with bit 1 set, and the line. */
+ * function's record with bit 1 set, and the line.  A Ruby frame
+ * (interp_ruby.c): its iseq's record with bit 2 set, and the pc's offset in
+ * the iseq (VALUEs). */
 #ifndef RETAIN_INTERP_H
 #define RETAIN_INTERP_H
 
@@ -26,6 +29,7 @@ struct frame;
 #define INTERP_WORDS_PER_FRAME 2
 #define INTERP_ENTRY_BIT ((uintptr_t)1) /* in word 0: last frame of its evaluator call */
 #define INTERP_PHP_BIT ((uintptr_t)2)   /* in word 0: a PHP frame (else CPython) */
+#define INTERP_RUBY_BIT ((uintptr_t)4)  /* in word 0: a Ruby frame */
 #define INTERP_TAG_BITS ((uintptr_t)15) /* records are 16-byte aligned (arena) */
 
 /* Start-up (lifecycle row "interp"): finds the interpreter, if any. */

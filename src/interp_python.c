@@ -87,6 +87,10 @@ static int rd(uintptr_t from, void *to, size_t n)
 }
 
 int interp_read_raw(uintptr_t from, void *to, size_t n) { return rd(from, to, n); }
+long interp_read_vec(struct iovec *local, struct iovec *remote, int n)
+{
+    return (long)process_vm_readv(py.pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+}
 void interp_records_lock(void) { rmutex_lock(&code_lock); }
 void interp_records_unlock(void) { rmutex_unlock(&code_lock); }
 
@@ -135,7 +139,8 @@ void interp_init(void)
     size_t rt_size = 0;
     void *rt = symbol("_PyRuntime", &rt_size);
     if (!rt) {
-        php_init(&info, note_buf, sizeof note_buf);
+        if (!php_init(&info, note_buf, sizeof note_buf))
+            ruby_init(&info, note_buf, sizeof note_buf);
         return;                 /* not a Python process */
     }
     info.language = "python";
@@ -225,6 +230,7 @@ void interp_stop(void)
 {
     __atomic_store_n(&py.stopped, 1, __ATOMIC_RELEASE);
     php_stop();
+    ruby_stop();
     if (info.frames && !info.note) {
         info.note = "interpreter frames stopped when the program installed a seccomp filter";
         info.frames = 0;
@@ -520,8 +526,10 @@ done:
 int interp_capture(uintptr_t *words, int max)
 {
     const struct py_layout *L = __atomic_load_n(&py.L, __ATOMIC_ACQUIRE);
-    if (!L)
-        return php_capture(words, max);
+    if (!L) {
+        int n = php_capture(words, max);
+        return n ? n : ruby_capture(words, max);
+    }
     if (__atomic_load_n(&py.stopped, __ATOMIC_RELAXED) || max <= 0)
         return 0;
     return capture(L, words, max);
@@ -674,6 +682,8 @@ const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
     *entry_end = (words[0] & INTERP_ENTRY_BIT) != 0;
     if (words[0] & INTERP_PHP_BIT)
         return php_frame(words);
+    if (words[0] & INTERP_RUBY_BIT)
+        return ruby_frame(words);
     const struct py_code *c = (const struct py_code *)(words[0] & ~INTERP_TAG_BITS);
     const struct frame *f = interp_frame_intern(words, python_frame_fill, c);
     static struct frame unknown = { .function = NULL, .language = "python" };
@@ -682,5 +692,6 @@ const struct frame *interp_frame(const uintptr_t *words, int *entry_end)
 
 int interp_is_evaluator(const char *function)
 {
-    return function && (!strcmp(function, "_PyEval_EvalFrameDefault") || !strcmp(function, "execute_ex"));
+    return function && (!strcmp(function, "_PyEval_EvalFrameDefault") || !strcmp(function, "execute_ex") ||
+                        !strcmp(function, "rb_vm_exec"));
 }

@@ -9,6 +9,8 @@
 #   python3        the test harnesses, and a real interpreter to profile (Debian's
 #                  python3.11: tests/test_python.py)
 #   php-cli        a real PHP interpreter whose frames the reports name (tests/test_php.py)
+#   ruby           Debian's Ruby 3.1, whose frames the reports name (tests/test_ruby.py);
+#                  tools/ruby-offsets.c also needs ruby3.1-dev, the tests do not
 #   git            a real program the tests run under the preload
 #   memcached      a real server the tests fill, drain and report on
 #   libexpat1, libyaml-0-2: real libraries the dlclose test loads and unloads
@@ -25,7 +27,7 @@
 #   golang-go      `go tool pprof` reads retain's pprof output in the tests
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
 # npm: Debian's nodejs and npm, unless a node with npm is installed already
 # (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

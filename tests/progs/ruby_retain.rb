@@ -1,0 +1,77 @@
+# A Ruby Hash filled with String keys and mostly deleted, for
+# tests/test_ruby.py.  Prints "GROW ruby_retain.rb:<line>" for the line where
+# the hash grows, then what it did (the same with and without the preload).
+#   RUBY_RETAIN_MODE=main    the hash is filled by Cache#load on the main thread
+#   RUBY_RETAIN_MODE=thread  the same on a Thread other than the main one
+#   RUBY_RETAIN_MODE=array   an Array of 3 * 2^20 slots filled with Strings,
+#                            then emptied to nils (its capacity kept)
+#   RUBY_RETAIN_MODE=stress  four Threads allocating Strings, Arrays and
+#                            Hashes of every size at once (no retention)
+# RUBY_RETAIN_HOLD: seconds to sleep after the deletes (default 2.5).
+def grow_line(tag)
+  File.readlines(__FILE__).each_with_index do |l, i|
+    return i + 1 if l.rstrip.end_with?("# GROW:" + tag)
+  end
+  exit 1
+end
+
+def fill(h, n)
+  i = 0
+  while i < n
+    h["session-#{i}"] = i # GROW:hash
+    i += 1
+  end
+  h
+end
+
+class Cache
+  attr_reader :items
+  def load(n)
+    @items = fill({}, n)
+  end
+
+  def drain
+    @items.delete_if { |k, _| !k.end_with?("00") }
+  end
+end
+
+def churn(seed, rounds)
+  sum = 0
+  rounds.times do |r|
+    s = "x" * (16 + (r * 37 + seed) % 5000)
+    a = Array.new(1 + (r + seed) % 300) { |i| i }
+    h = {}
+    (r % 40).times { |i| h["k#{i}"] = s[0, i] }
+    big = "y" * (150_000 + r % 7) if r % 50 == 0
+    sum += s.size + a.size + h.size + (big ? big.size : 0)
+  end
+  sum
+end
+
+hold = (ENV["RUBY_RETAIN_HOLD"] || "2.5").to_f
+case ENV["RUBY_RETAIN_MODE"] || "main"
+when "main"
+  puts "GROW ruby_retain.rb:#{grow_line("hash")}"
+  c = Cache.new
+  c.load(1_000_000)
+  c.drain
+  puts "result #{c.items.size}"
+  sleep hold
+when "thread"
+  puts "GROW ruby_retain.rb:#{grow_line("hash")}"
+  c = Cache.new
+  t = Thread.new { c.load(1_000_000); c.drain }
+  t.join
+  puts "result #{c.items.size}"
+  sleep hold
+when "array"
+  a = Array.new(3 << 20)
+  a.each_index { |i| a[i] = "item-#{i}" }
+  a.fill(nil)
+  GC.start
+  puts "result #{a.size} #{a.compact.size}"
+  sleep hold
+when "stress"
+  threads = (0...4).map { |t| Thread.new { churn(t, 6000) } }
+  puts "result #{threads.map(&:value).sum}"
+end
