@@ -176,6 +176,19 @@ int block_remove_hit(uintptr_t addr, struct block *out)
     return 1;
 }
 
+int block_attach_watch(uintptr_t addr, const struct site *site, uint32_t birth_ms, struct watch *w)
+{
+    uint64_t h = block_addr_hash(addr);
+    struct shard *sh = shard_of(h);
+    shard_lock(sh);
+    struct block *b = lookup(sh, addr, h);
+    int ok = b && b->site == site && b->birth_ms == birth_ms && !b->watch;
+    if (ok)
+        b->watch = w;
+    shard_unlock(sh);
+    return ok;
+}
+
 int block_find(uintptr_t addr, struct block *out)
 {
     uint64_t h = block_addr_hash(addr);

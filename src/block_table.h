@@ -65,6 +65,10 @@ static inline int block_remove(uintptr_t addr, struct block *out)
  * library's free, RTLD_DEEPBIND): it is replaced, copied to *stale, and 1 is
  * returned, so that the caller can end what that block still holds. */
 int block_insert(const struct block *b, struct block *stale);
+/* Gives the tracked block at addr a watch, if the entry there is still the
+ * block the caller saw (same site and birth) and has none: returns 1.  Its
+ * free then ends the watch. */
+int block_attach_watch(uintptr_t addr, const struct site *site, uint32_t birth_ms, struct watch *w);
 /* Copies the entry for addr into *out; returns 1 if the block is tracked. */
 int block_find(uintptr_t addr, struct block *out);
 size_t block_table_count(void);

@@ -27,6 +27,8 @@ const struct config_var config_vars[] = {
       0, 86400 * 365, NULL, "0", "whole seconds up to 31536000 (0 = no periodic reports)", 0 },
     { "RETAIN_MIN_SIZE", "min_size", CONFIG_SIZE, FIELD(min_size), 4096, SIZE_MAX, NULL, "1M",
       "a size of at least 4096 bytes, with optional K, M or G suffix", 0 },
+    { "RETAIN_MEDIUM_SIZE", "medium_size", CONFIG_SIZE, FIELD(medium_size), 4096, SIZE_MAX, NULL, "64K",
+      "a size of at least 4096 bytes, with optional K, M or G suffix, or off (0)", CONFIG_OFF_IS_ZERO },
     { "RETAIN_MIN_AGE", "min_age_ms", CONFIG_UINT, FIELD(min_age_ms), 0, UINT32_MAX, NULL, "1000",
       "whole milliseconds up to 4294967295", 0 },
     { "RETAIN_DROP", "drop", CONFIG_FRACTION, FIELD(drop), 0, 0, NULL, "0.25",
@@ -207,6 +209,10 @@ int config_parse(const struct config_var *v, const char *s, struct retain_config
         *(unsigned *)field = (unsigned)u;
         return 0;
     case CONFIG_SIZE:
+        if ((v->flags & CONFIG_OFF_IS_ZERO) && (!strcasecmp(s, "off") || !strcmp(s, "0"))) {
+            *(size_t *)field = 0;
+            return 0;
+        }
         if (parse_size(s, v->max, &u) < 0 || u < v->min)
             return -1;
         *(size_t *)field = (size_t)u;

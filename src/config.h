@@ -17,6 +17,7 @@ struct retain_config {
     int signal_explicit;       /* RETAIN_SIGNAL was set (not the default) */
     unsigned report_interval_s;/* RETAIN_REPORT_INTERVAL: 0 = no periodic reports */
     size_t min_size;           /* RETAIN_MIN_SIZE: smallest watched block */
+    size_t medium_size;        /* RETAIN_MEDIUM_SIZE: smallest block sampled per site, 0 = off */
     unsigned min_age_ms;       /* RETAIN_MIN_AGE */
     double drop;               /* RETAIN_DROP: flag when occupancy <= drop * peak */
     unsigned interval_ms;      /* RETAIN_INTERVAL: between occupancy samples */
@@ -60,6 +61,7 @@ enum config_kind {
 /* Flags of a variable. */
 #define CONFIG_SECURE_IGNORED 1u  /* not read under secure execution (names a path,
                                      or widens who may read the report) */
+#define CONFIG_OFF_IS_ZERO 2u     /* CONFIG_SIZE: "off" or "0" is 0 (disabled), below min */
 
 struct config_var {
     const char *name;               /* RETAIN_MIN_SIZE */

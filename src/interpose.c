@@ -16,6 +16,7 @@
 #include "fds.h"
 #include "guard.h"
 #include "interp.h"
+#include "medium.h"
 #include "profiler.h"
 #include "real_alloc.h"
 #include "probe_liveness.h"
@@ -90,6 +91,8 @@ static inline __attribute__((always_inline)) void untrack(struct thread_state *t
 {
     if (b->site)
         site_account_free(b->site, b->weight, b->size * b->weight);
+    if (unlikely(medium_sized(b->size)))
+        medium_note_free(b->site, b->addr, b->size, b->weight);
     if (b->watch)
         retention_unwatch(b->watch, reallocated);
     if (b->size >= retain_config.min_size)
@@ -129,6 +132,12 @@ static void track(struct thread_state *ts, void *p, size_t n, uint32_t weight)
     }
     if (b.site)
         site_account_alloc(b.site, weight, (uint64_t)n * weight);
+    /* A sampled medium block: its site's counters and, if a slot is free,
+     * a candidate for the sampler to watch once it has lived a while. */
+    if (unlikely(medium_sized(n))) {
+        medium_note_alloc(b.site, b.addr, n, weight);
+        sampler_ensure();
+    }
 }
 
 static void note_alloc(struct thread_state *ts, void *p, size_t n)

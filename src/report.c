@@ -337,8 +337,10 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
         for (int i = 0; i < r.nfindings; i++) {
             struct finding *f = &r.findings[i];
             /* The block's own header, when recognised, names it; else
-             * what the explaining probe said (retention). */
-            struct container c = container_of(f->address, f->capacity_bytes, f->site, f->live);
+             * what the explaining probe said (retention).  A site
+             * finding's block is its example, of example_bytes. */
+            uint64_t block_bytes = f->kind == FINDING_SITE ? f->example_bytes : f->capacity_bytes;
+            struct container c = container_of(f->address, block_bytes, f->site, f->live);
             if (c.kind != CONTAINER_NONE)
                 container_name(c, f->container, sizeof f->container);
             advice_write(&r, f);

@@ -82,8 +82,25 @@ static void finding_json(struct report *r, struct strbuf *sb, const struct findi
     sb_printf(sb, ", \"live\": %s, \"retained_ms\": %llu, \"site\": %u,\n",
               f->live ? "true" : "false", (unsigned long long)f->retained_ms,
               f->site ? f->site->id : 0);
-    sb_printf(sb, "     \"kind\": \"block\", \"resident_bytes\": %llu, \"longest_gap_ms\": %u,\n",
-              (unsigned long long)f->resident_bytes, f->longest_gap_ms);
+    sb_printf(sb, "     \"kind\": \"%s\", \"resident_bytes\": %llu, \"longest_gap_ms\": %u,\n",
+              f->kind == FINDING_SITE ? "site" : "block", (unsigned long long)f->resident_bytes,
+              f->longest_gap_ms);
+    if (f->kind == FINDING_SITE) {
+        /* DESIGN §4a: totals are estimates; the example's own figures beside them. */
+        sb_printf(sb, "     \"blocks\": %llu, \"retained_bytes_error\": %llu, \"block_bytes\": %llu, "
+                      "\"sampled_blocks\": %d, \"sampled_retained\": %d,\n     \"examples\": [",
+                  (unsigned long long)f->blocks, (unsigned long long)f->retained_bytes_error,
+                  (unsigned long long)f->example_bytes, f->sampled_blocks, f->sampled_retained);
+        for (int i = 0; i < f->nexamples; i++) {
+            const struct finding_example *e = &f->examples[i];
+            sb_printf(sb, "%s{\"address\": \"0x%lx\", \"capacity_bytes\": %llu, "
+                          "\"peak_occupancy\": %.4f, \"occupancy\": %.4f, \"retained\": %s}",
+                      i ? ",\n       " : "", (unsigned long)e->address,
+                      (unsigned long long)e->capacity_bytes, (double)e->peak_occupancy,
+                      (double)e->occupancy, e->retained ? "true" : "false");
+        }
+        sb_puts(sb, "],\n");
+    }
     if (f->container[0]) {
         sb_puts(sb, "     \"container\": ");
         sb_json_str(sb, f->container);
@@ -131,8 +148,12 @@ void report_json(struct report *r, struct strbuf *sb)
     for (int c = 0; c < MEASURE_CLASSES; c++)
         sb_printf(sb, "%s\"%s\": %llu", c ? ", " : "", measure_class_names[c],
                   (unsigned long long)r->sampler.measurements[c]);
-    sb_printf(sb, "}, \"watch_records\": %llu, \"longest_gap_ms\": %u},\n",
-              (unsigned long long)r->sampler.watch_records, report_longest_gap_ms(r));
+    sb_printf(sb, "}, \"watch_records\": %llu, \"longest_gap_ms\": %u, \"medium_watches\": %llu, "
+                  "\"medium_sites\": %llu, \"medium_watches_made\": %llu},\n",
+              (unsigned long long)r->sampler.watch_records, report_longest_gap_ms(r),
+              (unsigned long long)r->sampler.medium_watches,
+              (unsigned long long)r->sampler.medium_sites,
+              (unsigned long long)r->sampler.medium_watches_made);
 
     /* Report-write failures since the last report written (RETAIN_QUIET=1
      * keeps them off stderr: this is where they are told). */

@@ -90,8 +90,46 @@ static void bytes_of(struct strbuf *sb, const char *before, uint64_t a, const ch
     sb_puts(sb, after);
 }
 
+/* Many medium blocks of one site, estimated from the few watched. */
+static void site_finding_text(struct report *r, struct strbuf *sb, int i, const struct finding *f)
+{
+    sb_printf(sb, "[%d] ", i + 1);
+    sb_bytes(sb, (double)f->retained_bytes);
+    sb_puts(sb, " (+/- ");
+    sb_bytes(sb, (double)f->retained_bytes_error);
+    sb_printf(sb, ") retained in about %llu blocks of ", (unsigned long long)f->blocks);
+    sb_bytes(sb, (double)f->capacity_bytes);
+    sb_printf(sb, " from one call site (%s confidence, probe: %s)\n", f->confidence, f->probe);
+    sb_printf(sb, "    estimated from %d watched blocks, %d of them retained; %s\n",
+              f->sampled_blocks, f->sampled_retained,
+              f->live ? "still allocated" : "most freed before the report");
+    if (f->nexamples) {
+        sb_puts(sb, "    example occupancies (now / peak):");
+        for (int k = 0; k < f->nexamples; k++)
+            sb_printf(sb, " %.1f%%/%.1f%%%s", f->examples[k].occupancy * 100,
+                      f->examples[k].peak_occupancy * 100, f->examples[k].retained ? "" : " (not retained)");
+        sb_puts(sb, "\n");
+    }
+    sb_puts(sb, "    example block of ");
+    sb_bytes(sb, (double)f->example_bytes);
+    sb_printf(sb, " at 0x%lx: occupancy %.1f%% now, %.1f%% at its peak; retained for %.1f s; "
+                  "age %.1f s\n",
+              (unsigned long)f->address, f->occupancy * 100, f->peak_occupancy * 100,
+              f->retained_ms / 1000.0, f->age_ms / 1000.0);
+    history_chart(sb, f);
+    if (f->container[0])
+        sb_printf(sb, "    container: %s\n", f->container);
+    sb_printf(sb, "    allocated at (site %u):\n", f->site ? f->site->id : 0);
+    stack_text(r, sb, f->site, "      ");
+    sb_printf(sb, "    what to do: %s\n\n", f->advice);
+}
+
 static void finding_text(struct report *r, struct strbuf *sb, int i, const struct finding *f)
 {
+    if (f->kind == FINDING_SITE) {
+        site_finding_text(r, sb, i, f);
+        return;
+    }
     sb_printf(sb, "[%d] ", i + 1);
     sb_bytes(sb, (double)f->retained_bytes);
     sb_puts(sb, " retained in a ");

@@ -14,6 +14,7 @@
 #include "block_read.h"
 #include "classify.h"
 #include "mapped_ranges.h"
+#include "medium.h"
 #include "mem_read.h"
 #include "probes.h"
 #include "site_table.h"
@@ -85,6 +86,8 @@ struct watch {
     uint32_t next_due_ms;       /* sampler */
     struct watch_detail *d;     /* sampler; NULL until first measured */
     struct watch *prev, *next;  /* the registry */
+    struct medium_site *medium; /* a medium block watched for its site, else NULL */
+    struct watch *mprev, *mnext;        /* the site's medium watches (registry_lock) */
 };
 
 /* What a pass needs besides the registry: owned by the thread that makes
@@ -193,17 +196,30 @@ static void record_put(void **spares, void *r)
 }
 
 static int as_finding(const struct watch *w, uint32_t t, struct finding *f);
+static int block_reading(const struct watch *w, uint32_t t, struct finding *f);
 static void keep_past(const struct finding *f);
 
 /* The record of an ended block leaves the registry: its finding, if it
  * is one, is kept; record and detail are recycled.  Caller holds
- * registry_lock, and no pass holds w. */
+ * registry_lock, and no pass holds w.  A medium block's reading is its
+ * site's (site_finding): it leaves the site's sample. */
 static void retire(struct watch *w, uint32_t t)
 {
     struct finding f;
     if (w->d && as_finding(w, t, &f))
         keep_past(&f);
     unlink_watch(w);
+    if (w->medium) {
+        if (w->d && block_reading(w, t, &f))
+            w->medium->ended_retained++;
+        if (w->mprev)
+            w->mprev->mnext = w->mnext;
+        else
+            w->medium->watches = w->mnext;
+        if (w->mnext)
+            w->mnext->mprev = w->mprev;
+        w->medium->nwatches--;
+    }
     if (w->d)
         record_put(&spare_details, w->d);
     record_put(&spare_watches, w);
@@ -501,6 +517,9 @@ static int by_urgency(const void *a, const void *b)
     return (int32_t)(x->next_due_ms - y->next_due_ms) < 0 ? -1 : 1;
 }
 
+static void promote_medium(void);
+static void keep_site_findings(uint32_t t);
+
 static void pass(struct measure_scratch *s, int everything)
 {
     scratch_check(s);
@@ -508,10 +527,11 @@ static void pass(struct measure_scratch *s, int everything)
      * than the budget allows. */
     if (!everything && clock_now_ns() < s->budget_next_ns)
         return;
-    if (!__atomic_load_n(&watched, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&watched, __ATOMIC_ACQUIRE) && !medium_sites())
         return;                 /* nothing to measure: not even the CPU clocks */
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    promote_medium();           /* within the pass's CPU time, so within the budget */
     uint32_t t = now_ms();
 
     rmutex_lock(&registry_lock);
@@ -569,6 +589,7 @@ static void pass(struct measure_scratch *s, int everything)
         if (todo[i]->retire_at_pass_end)
             retire(todo[i], t_end);     /* freed while this pass held it */
     }
+    keep_site_findings(t_end);
     stats.passes++;
     stats.bytes_scanned += scanned;
     stats.cpu_ns += cpu;
@@ -597,8 +618,9 @@ static uint32_t hold_ms(void)
     return h > 500 ? 500 : h;
 }
 
-/* Fills f from w if w is a finding at time t (its end time if it ended). */
-static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
+/* Fills f from w if w's reading is retained at time t (its end time if it
+ * ended), as a block finding would be. */
+static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
 {
     const struct watch_detail *d = w->d;
     if (!d || d->best < 0 || d->retained_since == NOT_RETAINED)
@@ -638,6 +660,12 @@ static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
     return 1;
 }
 
+/* A block finding: a large block retained (medium ones speak for their site). */
+static int as_finding(const struct watch *w, uint32_t t, struct finding *f)
+{
+    return !w->medium && block_reading(w, t, f);
+}
+
 static void keep_past(const struct finding *f)
 {
     if (!past) {
@@ -665,6 +693,165 @@ static int by_retained(const void *a, const void *b)
     return x->address > y->address ? 1 : -1;
 }
 
+/* ---- medium blocks, per site (medium.h) ------------------------------- */
+
+/* The states of a site's last finding (medium_site.kept). */
+enum { KEPT_NONE, KEPT_LIVE, KEPT_PAST };
+/* A site finding needs this many retained blocks among those watched, and
+ * an estimate more than two standard errors above zero. */
+#define MEDIUM_MIN_RETAINED 3
+
+/* Candidates that have lived one interval become watches, up to
+ * MEDIUM_WATCHES_PER_SITE per site; a slot whose block is gone (or is no
+ * longer the sampled block of this site) is emptied for the next one.
+ * Sampler thread only: it alone adds medium watches. */
+static void promote_medium(void)
+{
+    uint32_t now = clock_since_start_ms(clock_coarse_ns());     /* the clock of births */
+    for (struct medium_site *m = medium_sites(); m; m = m->next) {
+        for (int i = 0; i < MEDIUM_CANDIDATES; i++) {
+            if (__atomic_load_n(&m->nwatches, __ATOMIC_RELAXED) >= MEDIUM_WATCHES_PER_SITE)
+                break;
+            uintptr_t a = __atomic_load_n(&m->cand[i], __ATOMIC_ACQUIRE);
+            if (!a)
+                continue;
+            struct block b;
+            int alive = block_find(a, &b) && b.site == m->site && !b.watch && medium_sized(b.size);
+            if (alive && (int32_t)(now - b.birth_ms) < (int32_t)retain_config.interval_ms)
+                continue;               /* not old enough yet: it may die young */
+            if (!__atomic_compare_exchange_n(&m->cand[i], &a, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) ||
+                !alive)
+                continue;
+            struct watch *w = record_take(&spare_watches, sizeof *w);
+            if (!w)
+                return;
+            w->addr = a;
+            w->size = b.size;
+            w->site = b.site;
+            w->birth_ms = b.birth_ms;
+            w->medium = m;
+            w->next_due_ms = 0;
+            rmutex_lock(&registry_lock);
+            link_watch(w);
+            w->mnext = m->watches;
+            if (m->watches)
+                m->watches->mprev = w;
+            m->watches = w;
+            m->nwatches++;
+            stats.medium_watches_made++;
+            stats.watched_blocks++;
+            stats.watched_bytes += b.size;
+            rmutex_unlock(&registry_lock);
+            /* From here its free ends the watch; if it was freed meanwhile,
+             * the record goes back at once. */
+            if (!block_attach_watch(a, b.site, b.birth_ms, w)) {
+                rmutex_lock(&registry_lock);
+                stats.medium_watches_made--;
+                stats.watched_blocks--;
+                stats.watched_bytes -= b.size;
+                retire(w, now_ms());
+                rmutex_unlock(&registry_lock);
+            }
+        }
+    }
+}
+
+/* The site's finding at time t from its watched medium blocks, if it is
+ * one: the samples' retained share times the site's live medium capacity
+ * (medium_estimate), the retained sample that holds most as the example.
+ * Caller holds registry_lock. */
+static int site_finding(struct medium_site *m, uint32_t t, struct finding *f)
+{
+    struct medium_sample smp[MEDIUM_WATCHES_PER_SITE];
+    struct finding one, ex;
+    struct finding_example examples[FINDING_EXAMPLES_MAX];
+    int n = 0, nret = 0, nex = 0, have_ex = 0;
+    uint64_t resident = 0, sizes = 0;
+    uint32_t gap = 0;
+    for (struct watch *w = m->watches; w && n < MEDIUM_WATCHES_PER_SITE; w = w->mnext) {
+        const struct watch_detail *d = w->d;
+        if (w->ended || w->unreadable || !d || !d->measured)
+            continue;
+        uint64_t ret = 0;
+        int retained = block_reading(w, t, &one);
+        if (retained) {
+            ret = one.retained_bytes;
+            nret++;
+            resident += d->resident_bytes;
+            if (!have_ex || ret > ex.retained_bytes) {
+                ex = one;
+                have_ex = 1;
+            }
+        }
+        if (d->longest_gap_ms > gap)
+            gap = d->longest_gap_ms;
+        sizes += w->size;
+        smp[n].size = w->size;
+        smp[n].retained = ret;
+        n++;
+        if (d->best >= 0 && nex < FINDING_EXAMPLES_MAX) {
+            const struct probe_track *tr = &d->track[d->best];
+            examples[nex++] = (struct finding_example){ w->addr, w->size, tr->peak,
+                                                        tr->now < tr->peak ? tr->now : tr->peak,
+                                                        retained };
+        }
+    }
+    if (nret < MEDIUM_MIN_RETAINED || !have_ex)
+        return 0;
+    double blocks = medium_live_blocks(m), capacity = medium_live_bytes(m);
+    double var = medium_live_bytes_var(m);
+    if (blocks < n)
+        blocks = n;
+    if (capacity < (double)sizes)
+        capacity = (double)sizes;
+    struct medium_estimate e = medium_estimate(smp, n, blocks, capacity, var);
+    if (!(e.retained > 2 * e.error))
+        return 0;
+    *f = ex;
+    f->kind = FINDING_SITE;
+    f->blocks = (uint64_t)(blocks + 0.5);
+    f->capacity_bytes = (uint64_t)(capacity + 0.5);
+    f->example_bytes = ex.capacity_bytes;
+    f->retained_bytes = (uint64_t)(e.retained + 0.5);
+    f->retained_bytes_error = (uint64_t)(e.error + 0.5);
+    f->sampled_blocks = n;
+    f->sampled_retained = nret;
+    f->resident_bytes = sizes ? (uint64_t)(capacity * (double)resident / (double)sizes) : 0;
+    f->longest_gap_ms = gap;
+    f->nexamples = nex;
+    memcpy(f->examples, examples, (size_t)nex * sizeof examples[0]);
+    return 1;
+}
+
+/* After each pass: a site that is a finding keeps it; one that stops being
+ * one because its retained blocks were freed (at least half of the watched
+ * ones that were retained, freed while still retained: maps destroyed at the
+ * end of main) keeps it as a past finding, live: false; one whose blocks
+ * refilled drops it.  Caller holds registry_lock. */
+static void keep_site_findings(uint32_t t)
+{
+    for (struct medium_site *m = medium_sites(); m; m = m->next) {
+        struct finding f;
+        if (site_finding(m, t, &f)) {
+            if (!m->kept)
+                m->kept = arena_alloc(sizeof *m->kept);
+            if (m->kept) {
+                *m->kept = f;
+                m->kept_state = KEPT_LIVE;
+                m->ended_retained_at_keep = m->ended_retained;
+            }
+        } else if (m->kept_state == KEPT_LIVE) {
+            uint32_t freed = m->ended_retained - m->ended_retained_at_keep;
+            if (2 * (int)freed >= m->kept->sampled_retained) {
+                m->kept->live = 0;
+                m->kept_state = KEPT_PAST;
+            } else {
+                m->kept_state = KEPT_NONE;
+            }
+        }
+    }
+}
+
 int retention_findings(struct finding **out, struct measure_scratch *final_pass)
 {
     if (final_pass)
@@ -674,6 +861,8 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
     int n = npast;
     for (struct watch *w = watched; w; w = w->next)
         n++;
+    for (struct medium_site *m = medium_sites(); m; m = m->next)
+        n++;
     struct finding *f = internal_malloc((size_t)(n ? n : 1) * sizeof *f);
     int k = 0;
     if (f) {
@@ -682,6 +871,11 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
         for (struct watch *w = watched; w; w = w->next)
             if (k < n && as_finding(w, t, &f[k]))
                 k++;
+        for (struct medium_site *m = medium_sites(); m && k < n; m = m->next)
+            if (site_finding(m, t, &f[k]))
+                k++;
+            else if (m->kept_state == KEPT_PAST)
+                f[k++] = *m->kept;
     }
     rmutex_unlock(&registry_lock);
     if (f && k > 1)             /* glibc's qsort asks sysinfo() about memory first */
@@ -695,8 +889,14 @@ void retention_stats(struct sampler_stats *out)
     rmutex_lock(&registry_lock);
     *out = stats;
     out->watch_records = 0;
-    for (struct watch *w = watched; w; w = w->next)
+    out->medium_watches = 0;
+    out->medium_sites = 0;
+    for (struct watch *w = watched; w; w = w->next) {
         out->watch_records++;
+        out->medium_watches += w->medium != NULL;
+    }
+    for (struct medium_site *m = medium_sites(); m; m = m->next)
+        out->medium_sites++;
     rmutex_unlock(&registry_lock);
 }
 

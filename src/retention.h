@@ -16,13 +16,28 @@ struct site;
 struct watch;
 
 #define FINDING_HISTORY_MAX 64
+#define FINDING_EXAMPLES_MAX 8
 
-struct finding {
+enum finding_kind {
+    FINDING_BLOCK,              /* one block (DESIGN §1) */
+    FINDING_SITE,               /* many medium blocks of one site, estimated (DESIGN §4a) */
+};
+
+/* One watched block of a site finding: what it reads. */
+struct finding_example {
     uintptr_t address;
     uint64_t capacity_bytes;
+    float peak_occupancy, occupancy;
+    int retained;
+};
+
+struct finding {
+    int kind;                   /* enum finding_kind */
+    uintptr_t address;          /* site: one example block */
+    uint64_t capacity_bytes;    /* site: estimated total of its live medium blocks */
     uint64_t age_ms;
     double peak_occupancy, occupancy;
-    uint64_t retained_bytes;
+    uint64_t retained_bytes;    /* site: estimated total */
     const char *probe;          /* the probe's name */
     const char *advice_hint;    /* the probe's hint for generic advice, or NULL */
     const char *confidence;
@@ -34,6 +49,15 @@ struct finding {
     int nhistory;
     uint32_t history_ms[FINDING_HISTORY_MAX];
     float history_occ[FINDING_HISTORY_MAX];
+    /* Site findings: blocks estimated live, the standard error of
+     * retained_bytes, the example block's own size, how many blocks were
+     * watched and measured and how many of them are retained. */
+    uint64_t blocks;
+    uint64_t retained_bytes_error;
+    uint64_t example_bytes;
+    int sampled_blocks, sampled_retained;
+    int nexamples;
+    struct finding_example examples[FINDING_EXAMPLES_MAX];
     char advice[768];
     char container[64];         /* what the block is, "" if unknown: from the probe, else container.h (set by the report) */
 };
@@ -89,6 +113,9 @@ struct sampler_stats {
     uint64_t longest_hold_ns;   /* longest time a block lock was held by a scan */
     uint64_t measurements[MEASURE_CLASSES];
     uint64_t watch_records;     /* records held: live blocks, and ended ones a pass holds */
+    uint64_t medium_watches;    /* of those, medium blocks watched for their site (medium.h) */
+    uint64_t medium_sites;      /* sites that had a sampled medium block */
+    uint64_t medium_watches_made;       /* medium watches ever made */
 };
 void retention_stats(struct sampler_stats *out);
 

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+struct medium_site;
+
 struct site {
     uint32_t id;                /* 1, 2, ... in order of creation */
     uint32_t nframes;           /* native return addresses: ips[0 .. nframes) */
@@ -30,6 +32,7 @@ struct site {
     uint64_t last_large_size;
     uint32_t last_shed_ms;      /* newest large block realloc'd away: when, how big */
     uint64_t last_shed_size;
+    struct medium_site *medium;  /* medium.h: its medium blocks, once one was sampled */
     uintptr_t ips[];
 };
 

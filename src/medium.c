@@ -1,0 +1,163 @@
+/* medium.c: medium blocks per call site: counters and candidate slots on
+ * the allocation path, the list of medium sites, the estimator. */
+#include "medium.h"
+#include "alloc_sampling.h"
+#include "arena.h"
+#include "site_table.h"
+
+static struct medium_site *all_medium;
+
+struct medium_site *medium_sites(void)
+{
+    return __atomic_load_n(&all_medium, __ATOMIC_ACQUIRE);
+}
+
+/* Once per site: arena memory (no lock held by the caller but the guard). */
+static struct medium_site *medium_of(struct site *s)
+{
+    struct medium_site *m = __atomic_load_n(&s->medium, __ATOMIC_ACQUIRE);
+    if (m)
+        return m;
+    struct medium_site *fresh = arena_alloc(sizeof *fresh);
+    if (!fresh)
+        return NULL;
+    fresh->site = s;
+    if (!__atomic_compare_exchange_n(&s->medium, &m, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return m;               /* another thread was first: this record stays unused */
+    struct medium_site *head = __atomic_load_n(&all_medium, __ATOMIC_RELAXED);
+    do
+        fresh->next = head;
+    while (!__atomic_compare_exchange_n(&all_medium, &head, fresh, 1, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+    return fresh;
+}
+
+/* Medium counters in 1/1024ths of a block: a sample's weight is 1/p, p the
+ * chance that byte sampling picks a block of that size (alloc_sampling.h),
+ * not the rounded integer weight the site table uses (a 328 KiB block at
+ * the default 512 KiB is picked with p = 0.47: 2.11, rounded to 2, would
+ * count the site's blocks 5% short).  Computed again from the size at free,
+ * so that what is added is exactly what is taken away. */
+#define WEIGHT_ONE 1024
+
+static int64_t weight_fixed(uint64_t size)
+{
+    if (retain_config.sample_bytes == 0)
+        return WEIGHT_ONE;
+    double p = -alloc_sampling_expm1(-(double)size / (double)retain_config.sample_bytes);
+    double w = p > 1e-6 ? 1.0 / p : 1e6;
+    return (int64_t)(w * WEIGHT_ONE + 0.5);
+}
+
+/* The Horvitz-Thompson variance term of one sample, size^2 w (w - 1), in KiB^2. */
+static int64_t var_term(uint64_t size, int64_t wf)
+{
+    double kib = (double)(size >> 10), w = (double)wf / WEIGHT_ONE;
+    return (int64_t)(kib * kib * w * (w - 1) + 0.5);
+}
+
+static void account(struct medium_site *m, uint64_t size, int sign)
+{
+    int64_t wf = weight_fixed(size);
+    __atomic_add_fetch(&m->live_blocks_fx, sign * wf, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&m->live_bytes_fx, sign * (int64_t)size * wf, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&m->var_kib2, sign * var_term(size, wf), __ATOMIC_RELAXED);
+}
+
+void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight)
+{
+    (void)weight;
+    struct medium_site *m = s ? medium_of(s) : NULL;
+    if (!m)
+        return;
+    account(m, size, 1);
+    /* A free slot, if any: the sampler empties slots whose block is gone or
+     * looked at, so that later blocks get their turn. */
+    for (int i = 0; i < MEDIUM_CANDIDATES; i++) {
+        uintptr_t zero = 0;
+        if (!__atomic_load_n(&m->cand[i], __ATOMIC_RELAXED) &&
+            __atomic_compare_exchange_n(&m->cand[i], &zero, addr, 0, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            break;
+    }
+}
+
+void medium_note_free(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight)
+{
+    (void)weight;
+    struct medium_site *m = s ? __atomic_load_n(&s->medium, __ATOMIC_ACQUIRE) : NULL;
+    if (!m)
+        return;
+    account(m, size, -1);
+    for (int i = 0; i < MEDIUM_CANDIDATES; i++) {
+        uintptr_t want = addr;
+        if (__atomic_load_n(&m->cand[i], __ATOMIC_RELAXED) == addr)
+            __atomic_compare_exchange_n(&m->cand[i], &want, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+}
+
+double medium_live_blocks(const struct medium_site *m)
+{
+    return (double)__atomic_load_n(&m->live_blocks_fx, __ATOMIC_RELAXED) / WEIGHT_ONE;
+}
+
+double medium_live_bytes(const struct medium_site *m)
+{
+    return (double)__atomic_load_n(&m->live_bytes_fx, __ATOMIC_RELAXED) / WEIGHT_ONE;
+}
+
+double medium_live_bytes_var(const struct medium_site *m)
+{
+    return (double)__atomic_load_n(&m->var_kib2, __ATOMIC_RELAXED) * 1024.0 * 1024.0;
+}
+
+double medium_sqrt(double x)
+{
+    if (!(x > 0))
+        return 0;
+    double r = x >= 1 ? x : 1;
+    for (int i = 0; i < 200; i++) {
+        double next = 0.5 * (r + x / r);
+        if (next >= r)
+            break;
+        r = next;
+    }
+    return r;
+}
+
+struct medium_estimate medium_estimate(const struct medium_sample *s, int n, double blocks,
+                                       double capacity, double capacity_var)
+{
+    struct medium_estimate e = { 0, 0, 0 };
+    if (n <= 0 || capacity <= 0)
+        return e;
+    double size = 0, retained = 0;
+    for (int i = 0; i < n; i++) {
+        size += (double)s[i].size;
+        retained += (double)s[i].retained;
+    }
+    if (size <= 0)
+        return e;
+    double share = retained / size;
+    e.share = share;
+    e.retained = share * capacity;
+    /* Var(share) ~ (1 - n/N) s^2 / (n mean_size^2), s^2 the residuals'
+     * variance around the ratio. */
+    double var_share = 0;
+    if (n >= 2) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            double d = (double)s[i].retained - share * (double)s[i].size;
+            ss += d * d;
+        }
+        double mean = size / n;
+        double fpc = blocks > n ? 1 - n / blocks : 0;
+        var_share = fpc * (ss / (n - 1)) / (n * mean * mean);
+    } else {
+        var_share = share * (1 - share) > 0 ? share * (1 - share) : 0.25;
+    }
+    double var = share * share * (capacity_var > 0 ? capacity_var : 0) +
+                 capacity * capacity * var_share;
+    e.error = medium_sqrt(var);
+    return e;
+}
