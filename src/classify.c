@@ -45,7 +45,7 @@ static void infer_layout(const struct block_copy *s, const uint8_t (*kind)[BLOCK
     }
     int best_off = 0;
     if (stride > 1) {
-        uint32_t best_mixed = UINT32_MAX;
+        uint32_t best_mixed = UINT32_MAX, mixed_at[CLASSIFY_MAX_STRIDE];
         for (int off = 0; off < stride; off++) {
             uint32_t mixed = 0;
             for (int c = 0; c < s->nchunks; c++) {
@@ -59,11 +59,18 @@ static void infer_layout(const struct block_copy *s, const uint8_t (*kind)[BLOCK
                     mixed += zeros != 0 && zeros != stride;
                 }
             }
+            mixed_at[off] = mixed;
             if (mixed < best_mixed) {
                 best_mixed = mixed;
                 best_off = off;
             }
         }
+        /* The same stride as before: keep its boundary unless another is
+         * clearly better (slots cut at chunk edges make near ties, and a
+         * boundary that moves would change what each probe calls a slot). */
+        if (layout->stride == stride && layout->offset < stride &&
+            mixed_at[layout->offset] <= best_mixed + best_mixed / 8 + 8)
+            best_off = layout->offset;
     }
     layout->stride = stride;
     layout->offset = best_off;
@@ -159,6 +166,124 @@ static void classify_slots(const struct block_copy *s, struct classified *out)
     out->pointer_evidence = out->pointer_share >= 0.05f && out->pointer_words >= 64;
 }
 
+/* Word classes for the periodicity of records that hold neither pointers
+ * nor zero words (Ruby's st_table entries with Integer keys: a hash, two
+ * tagged integers; PHP's zvals: a value and a type word): what a word is
+ * shaped like, not its value. */
+enum word_class { WC_ZERO, WC_ONES, WC_POINTER, WC_SMALL, WC_HIGH, WC_LARGE, WC_REPEATED, WC_N };
+
+static int word_class(uint64_t v, uint8_t kind)
+{
+    if (v == 0)
+        return WC_ZERO;
+    if (v == ~0ull)
+        return WC_ONES;
+    if (kind & WORD_POINTER)
+        return WC_POINTER;
+    if (v >> 32 == 0)
+        return WC_SMALL;
+    return (uint32_t)v == 0 ? WC_HIGH : WC_LARGE;
+}
+
+/* How purely each residue of stride st holds one class: the mean over
+ * residues of the largest class share, and the separation between them
+ * (the largest difference in one class's share from residue to residue).
+ * WC_REPEATED is "the residue's most common value": a type word that is the
+ * same in every slot while the words beside it vary. */
+struct periodicity {
+    float purity, separation;
+};
+
+static struct periodicity periodicity_of(const struct block_copy *s, const uint8_t (*kind)[BLOCK_CHUNK_WORDS],
+                                         int st)
+{
+    uint32_t cnt[CLASSIFY_MAX_STRIDE][WC_N], n[CLASSIFY_MAX_STRIDE];
+    uint64_t cand[CLASSIFY_MAX_STRIDE];
+    int64_t votes[CLASSIFY_MAX_STRIDE];
+    memset(cnt, 0, sizeof cnt);
+    memset(n, 0, sizeof n);
+    memset(votes, 0, sizeof votes);
+    memset(cand, 0, sizeof cand);
+    for (int c = 0; c < s->nchunks; c++) {
+        int r = (int)(s->first_word[c] % (uint64_t)st);
+        for (int w = 0; w < BLOCK_CHUNK_WORDS; w++) {
+            uint64_t v = s->words[c][w];
+            cnt[r][word_class(v, kind[c][w])]++;
+            n[r]++;
+            if (v) {
+                if (votes[r] == 0) {
+                    cand[r] = v;
+                    votes[r] = 1;
+                } else {
+                    votes[r] += v == cand[r] ? 1 : -1;
+                }
+            }
+            if (++r == st)
+                r = 0;
+        }
+    }
+    for (int c = 0; c < s->nchunks; c++) {
+        int r = (int)(s->first_word[c] % (uint64_t)st);
+        for (int w = 0; w < BLOCK_CHUNK_WORDS; w++) {
+            cnt[r][WC_REPEATED] += cand[r] && s->words[c][w] == cand[r];
+            if (++r == st)
+                r = 0;
+        }
+    }
+    struct periodicity p = { 0, 0 };
+    for (int r = 0; r < st; r++)
+        if (n[r] < 32)
+            return p;
+    for (int k = 0; k < WC_N; k++) {
+        float lo = 1, hi = 0;
+        for (int r = 0; r < st; r++) {
+            float share = (float)cnt[r][k] / (float)n[r];
+            lo = share < lo ? share : lo;
+            hi = share > hi ? share : hi;
+        }
+        if (hi - lo > p.separation)
+            p.separation = hi - lo;
+    }
+    for (int r = 0; r < st; r++) {
+        uint32_t best = 0;
+        for (int k = 0; k < WC_N; k++)
+            best = cnt[r][k] > best ? cnt[r][k] : best;
+        p.purity += (float)best / (float)n[r] / (float)st;
+    }
+    return p;
+}
+
+/* The smallest stride whose residues hold clearly different classes (one
+ * class at least 50 points more common in one residue than in another);
+ * then a multiple of it if that cuts the residues purer (a 4-word record
+ * whose words 0 and 2 are of one class and 1 and 3 of two others separates
+ * at stride 2 already). */
+static void infer_layout_by_classes(const struct block_copy *s, const uint8_t (*kind)[BLOCK_CHUNK_WORDS],
+                                    struct slot_layout *layout)
+{
+    int stride = 1;
+    struct periodicity best = { 0, 0 };
+    for (int st = 2; st <= CLASSIFY_MAX_STRIDE && stride == 1; st++) {
+        struct periodicity p = periodicity_of(s, kind, st);
+        if (p.separation >= 0.5f) {
+            stride = st;
+            best = p;
+        }
+    }
+    if (stride == 1)
+        return;
+    for (int m = 2 * stride; m <= CLASSIFY_MAX_STRIDE; m += stride) {
+        struct periodicity p = periodicity_of(s, kind, m);
+        if (p.purity >= best.purity + 0.1f) {
+            stride = m;
+            best = p;
+        }
+    }
+    if (layout->stride != stride)
+        layout->offset = 0;
+    layout->stride = stride;
+}
+
 void classify(const struct block_copy *copy, const struct mapped_ranges *ranges,
               struct slot_layout *layout, struct classified *out)
 {
@@ -171,6 +296,8 @@ void classify(const struct block_copy *copy, const struct mapped_ranges *ranges,
     } else if (!layout->from_pointers) {
         infer_layout(copy, (const uint8_t (*)[BLOCK_CHUNK_WORDS])out->kind, WORD_NONZERO,
                      out->nonzero_words, layout);
+        if (layout->stride <= 1 && out->nonzero_words >= 64)
+            infer_layout_by_classes(copy, (const uint8_t (*)[BLOCK_CHUNK_WORDS])out->kind, layout);
     }
     out->layout = *layout;
     classify_slots(copy, out);

@@ -8,10 +8,15 @@ void probe_track_update(struct probe_track *t, const struct probe_ops *ops, cons
     if (!r->valid)
         return;
     t->now = r->occ;
+    if (r->proves_table)
+        t->proven_table = 1;
     if (r->occ > t->peak) {
         t->peak = r->occ;
         t->peak_table_like = (uint8_t)ops->table_like(c, r);
     }
+    /* A table 98% full at its peak (Lua fills its node array) is still a
+     * table once its deleted slots show. */
+    t->peak_table_like |= t->proven_table;
 }
 
 enum probe_confidence probe_confidence_from_growth(const struct probe_track *t, int site_grows)
@@ -32,3 +37,8 @@ int probe_table_like_by_pointers(const struct classified *c, const struct probe_
 }
 
 int probe_partly_used(float occ) { return occ >= 0.05f && occ <= 0.97f; }
+
+int probe_tombstones_prove_table(uint32_t tombstones, uint32_t used)
+{
+    return tombstones >= 64 && (uint64_t)tombstones * 4 >= (uint64_t)(tombstones + used);
+}

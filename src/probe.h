@@ -35,21 +35,26 @@ struct block_facts {
 
 /* A probe's own state for one block, zeroed when the block's watch starts. */
 union probe_memo {
-    float f[4];
-    uint32_t u[4];
+    float f[12];
+    uint32_t u[12];
 };
 
 struct probe_result {
     float occ;                  /* fraction of slots in use, 0..1 */
     uint8_t valid;              /* 0: no reading this time */
     uint8_t uniform;            /* used slots spread evenly (table_like's evidence) */
+    /* This reading shows the block is a table whatever its peak: slots
+     * marked deleted while their other fields stay (tombstones), which a
+     * buffer that is cleared or refilled never has. */
+    uint8_t proves_table;
 };
 
 /* One probe's readings on one block, kept by retention. */
 struct probe_track {
     float now, peak;
     uint8_t valid;              /* now is the latest measurement's */
-    uint8_t peak_table_like;    /* table_like of the reading that set peak */
+    uint8_t peak_table_like;    /* table_like of the reading that set peak, or proven */
+    uint8_t proven_table;       /* some reading had proves_table */
     union probe_memo memo;
 };
 
@@ -91,5 +96,8 @@ int probe_table_like_by_pointers(const struct classified *c, const struct probe_
 /* Some used and some free (5%..97%): a hash table always has free slots, a
  * filled buffer has none. */
 int probe_partly_used(float occ);
+/* Tombstones: at least 64 slots, and a quarter of the slots holding data,
+ * marked deleted with their other fields kept. */
+int probe_tombstones_prove_table(uint32_t tombstones, uint32_t used);
 
 #endif

@@ -15,6 +15,14 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
     out->occ = s.share;
     out->uniform = s.uniform;
     out->valid = 1;
+    /* Slots holding a marker and data beside it: deleted entries that keep
+     * their key (a buffer filled with all-ones has no data beside them). */
+    uint32_t tomb = 0;
+    for (int g = 0; g < CLASSIFY_GROUPS; g++)
+        for (int k = 0; k < WORD_KINDS; k++)
+            if ((k & WORD_MARKER) && (k & WORD_MEANINGFUL))
+                tomb += c->group_kinds[g][k];
+    out->proves_table = (uint8_t)probe_tombstones_prove_table(tomb, (uint32_t)(s.share * (float)c->nslots));
 }
 
 /* As for the nonzero probe, but pointers in the slots are evidence enough:
@@ -22,7 +30,7 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
  * no pointers. */
 static int table_like(const struct classified *c, const struct probe_result *r)
 {
-    return probe_partly_used(r->occ) && (r->uniform || c->pointer_evidence);
+    return r->proves_table || (probe_partly_used(r->occ) && (r->uniform || c->pointer_evidence));
 }
 
 const struct probe_ops probe_marker = {

@@ -9,6 +9,7 @@
     X(pointer)     \
     X(nonzero)     \
     X(marker)      \
+    X(tag)         \
     X(ctrl)        \
     X(liveness)    \
     X(annotation)

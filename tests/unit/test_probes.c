@@ -407,6 +407,174 @@ static void case_ruby_st_table(void)
     subject_free(s);
 }
 
+/* ---- Ruby st_table entries with Integer keys and values: a hash and two
+ * tagged integers (2n + 1), no pointer, no zero word; a deleted entry's
+ * hash becomes all ones.  Only the classes of the words show the 3-word
+ * entry. */
+static void case_ruby_integer_keys(void)
+{
+    UNIT_CASE("Ruby st_table, Integer keys (stride from word classes)");
+    struct subject *s = subject_new(16 * MIB);
+    uint64_t n = s->words / 3, filled = n * 96 / 100;
+    for (uint64_t e = 0; e < filled; e++) {
+        s->mem[3 * e] = hash_value() | (1ull << 40);
+        s->mem[3 * e + 1] = 2 * e + 1;
+        s->mem[3 * e + 2] = 2 * (e * 7 % 1000003) + 1;
+    }
+    measure(s);
+    CHECK(s->layout.stride == 3, "entries read with stride %d", s->layout.stride);
+    NEAR(occ(s, "marker"), (double)filled / (double)n, 0.04, "marker at peak");
+    uint64_t live = 0;
+    for (uint64_t e = 0; e < filled; e++)
+        if (uniform01() < 0.99)
+            s->mem[3 * e] = ~0ull;
+        else
+            live++;
+    measure(s);
+    CHECK(s->layout.stride == 3, "drained entries read with stride %d", s->layout.stride);
+    NEAR(occ(s, "marker"), (double)live / (double)n, 0.03, "marker after deletes");
+    CHECK(table_like_at_peak(s, "marker"), "the drained entries are not a table to the marker probe");
+    EXPLAINED_BY(s, "marker");
+    subject_free(s);
+}
+
+/* ---- PHP 8.2 packed array: zvals {value, u1 type_info | u2}: an integer
+ * and IS_LONG (4).  unset() writes IS_UNDEF (0) to the type and keeps the
+ * value.  The block-wide marker vote elects the type word: the tag probe,
+ * not the marker probe, must read it. */
+static void case_php_packed(void)
+{
+    UNIT_CASE("PHP packed array of zvals (type tag to IS_UNDEF)");
+    struct subject *s = subject_new(16 * MIB);
+    uint64_t n = s->words / 2;
+    for (uint64_t i = 0; i < n; i++) {
+        s->mem[2 * i] = i * 3 + 1;
+        s->mem[2 * i + 1] = 4;
+    }
+    measure(s);
+    CHECK(s->layout.stride == 2, "zvals read with stride %d", s->layout.stride);
+    NEAR(occ(s, "tag"), 1.0, 0.01, "tag at peak");
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (uniform01() < 0.99)
+            s->mem[2 * i + 1] = 0;
+        else
+            live++;
+    measure(s);
+    NEAR(occ(s, "tag"), (double)live / (double)n, 0.02, "tag after unset");
+    CHECK(occ(s, "nonzero") > 0.95f, "stale values should keep the nonzero probe full (%.3f)",
+          (double)occ(s, "nonzero"));
+    EXPLAINED_BY(s, "tag");
+    subject_free(s);
+}
+
+/* ---- PHP hash (not packed) with integer keys: Buckets {value, type |
+ * next << 32, h, key = NULL}; unset() zeroes the type byte only. */
+static void case_php_buckets(void)
+{
+    UNIT_CASE("PHP hash buckets, integer keys (type byte to IS_UNDEF)");
+    struct subject *s = subject_new(16 * MIB);
+    uint64_t n = s->words / 4, filled = n * 3 / 4;
+    for (uint64_t i = 0; i < filled; i++) {
+        uint64_t next = uniform01() < 0.6 ? 0xFFFFFFFFull : unit_rand(&rng) % n;
+        s->mem[4 * i] = unit_rand(&rng) % 1000000 + 1;
+        s->mem[4 * i + 1] = 4 | next << 32;
+        s->mem[4 * i + 2] = i * 2654435761u % 4000000 + 1;
+    }
+    measure(s);
+    CHECK(s->layout.stride == 4, "buckets read with stride %d", s->layout.stride);
+    NEAR(occ(s, "tag"), (double)filled / (double)n, 0.04, "tag at peak");
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < filled; i++)
+        if (uniform01() < 0.99)
+            s->mem[4 * i + 1] &= ~0xFFull;
+        else
+            live++;
+    measure(s);
+    NEAR(occ(s, "tag"), (double)live / (double)n, 0.02, "tag after unset");
+    EXPLAINED_BY(s, "tag");
+    subject_free(s);
+}
+
+/* ---- Lua 5.4 node array: {value, tt_ | key_tt << 8 | next << 32, key};
+ * Lua fills its nodes (98% at the peak); t[k] = nil sets tt_ to 0 and keeps
+ * key_tt and the key; empty nodes hold only the empty tag 0x10. */
+static void case_lua_nodes(void)
+{
+    UNIT_CASE("Lua 5.4 nodes, 98% full, nil'd (tombstones prove a table)");
+    struct subject *s = subject_new(24 * MIB);
+    uint64_t n = s->words / 3, used = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (uniform01() < 0.98) {
+            s->mem[3 * i] = unit_rand(&rng) % 100000000 + 1;
+            s->mem[3 * i + 1] = 0x0303 | (uniform01() < 0.5 ? 0 : (unit_rand(&rng) % 64) << 32);
+            s->mem[3 * i + 2] = unit_rand(&rng) % (1ull << 40) + 1;
+            used++;
+        } else {
+            s->mem[3 * i + 1] = 0x10;
+        }
+    }
+    measure(s);
+    CHECK(s->layout.stride == 3, "nodes read with stride %d", s->layout.stride);
+    NEAR(occ(s, "tag"), (double)used / (double)n, 0.03, "tag at peak");
+    CHECK(!table_like_now(s, "tag"), "a 98%%-full array with no tombstones yet is a table to the tag probe");
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if ((s->mem[3 * i + 1] & 0xFF) == 0x03 && uniform01() < 0.99)
+            s->mem[3 * i + 1] &= ~0xFFull;
+        else if ((s->mem[3 * i + 1] & 0xFF) == 0x03)
+            live++;
+    measure(s);
+    NEAR(occ(s, "tag"), (double)live / (double)n, 0.02, "tag after nil");
+    CHECK(table_like_at_peak(s, "tag"), "tombstones did not prove the nodes a table");
+    EXPLAINED_BY(s, "tag");
+    subject_free(s);
+}
+
+/* ---- Negatives a careless tag or tombstone rule would flag: a full table
+ * of {key, counter} whose counters are reset to zero (keys kept: every
+ * entry still there); a full array of {id, double} whose values are zeroed
+ * (the exponent byte looks like a tag, but it is no field of its own); a
+ * full int64 array reset with fill(-1). */
+static void case_tag_negatives(void)
+{
+    UNIT_CASE("counters reset, doubles zeroed, fill(-1): not tables");
+    struct subject *s = subject_new(16 * MIB);
+    uint64_t n = s->words / 2;
+    for (uint64_t i = 0; i < n; i++) {
+        s->mem[2 * i] = hash_value() | (1ull << 63);
+        s->mem[2 * i + 1] = unit_rand(&rng) % 5000 + 1;
+    }
+    measure(s);
+    for (uint64_t i = 0; i < n; i++)
+        s->mem[2 * i + 1] = 0;
+    measure(s);
+    EXPLAINED_BY(s, "none");
+    subject_free(s);
+
+    struct subject *d = subject_new(16 * MIB);
+    for (uint64_t i = 0; i < n; i++) {
+        double v = 1.0 + (double)(unit_rand(&rng) % 1000000) / 1000.0;
+        d->mem[2 * i] = i + 1;
+        memcpy(&d->mem[2 * i + 1], &v, 8);
+    }
+    measure(d);
+    for (uint64_t i = 0; i < n; i++)
+        d->mem[2 * i + 1] = 0;
+    measure(d);
+    EXPLAINED_BY(d, "none");
+    subject_free(d);
+
+    struct subject *f = subject_new(16 * MIB);
+    for (uint64_t i = 0; i < f->words; i++)
+        f->mem[i] = i * 2654435761u + 1;
+    measure(f);
+    memset(f->mem, 0xFF, f->size);
+    measure(f);
+    EXPLAINED_BY(f, "none");
+    subject_free(f);
+}
+
 /* ---- A byte buffer filled from the front, then cleared; and one filled
  * whole.  Neither is a table. */
 static void case_byte_buffer(void)
@@ -523,9 +691,9 @@ static void case_annotation(void)
 static void case_table(void)
 {
     UNIT_CASE("probe table");
-    static const char *const names[] = { "pointer", "nonzero", "marker", "ctrl", "liveness", "annotation" };
-    CHECK(probe_count == 6, "%d probes", probe_count);
-    for (int p = 0; p < probe_count && p < 6; p++) {
+    static const char *const names[] = { "pointer", "nonzero", "marker", "tag", "ctrl", "liveness", "annotation" };
+    CHECK(probe_count == 7, "%d probes", probe_count);
+    for (int p = 0; p < probe_count && p < 7; p++) {
         CHECK(!strcmp(probe_table[p]->name, names[p]), "probe %d is %s, not %s", p, probe_table[p]->name,
               names[p]);
         CHECK(probe_table[p]->measure && probe_table[p]->table_like && probe_table[p]->confidence,
@@ -544,6 +712,11 @@ int main(void)
     case_swisstable();
     case_hashbrown();
     case_ruby_st_table();
+    case_ruby_integer_keys();
+    case_php_packed();
+    case_php_buckets();
+    case_lua_nodes();
+    case_tag_negatives();
     case_byte_buffer();
     case_full_records();
     case_stale_vector();
