@@ -167,6 +167,17 @@ tests/bin/lib%.so: tests/progs/so/%.c
 	@mkdir -p tests/bin build/deps
 	$(CC) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -shared -fPIC -o $@ $<
 
+# Rust test programs: tests/progs/NAME.rs -> tests/bin/NAME, optimised as
+# users build them (std's HashMap is generic code compiled into the program).
+# Built only where a rustc is found (tools/install-deps.sh installs Debian's);
+# without one, the tests that need them say so.
+RUSTC        ?= $(shell command -v rustc 2>/dev/null || ls /root/.cargo/bin/rustc 2>/dev/null)
+TEST_RS_PROGS = $(if $(RUSTC),$(patsubst tests/progs/%.rs,tests/bin/%,$(wildcard tests/progs/*.rs)))
+
+tests/bin/%: tests/progs/%.rs
+	@mkdir -p tests/bin
+	$(RUSTC) -O -g -o $@ $<
+
 tests/corpus/bin/%: tests/corpus/%.c
 	@mkdir -p tests/corpus/bin build/deps
 	$(CC) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $< -lm
@@ -175,7 +186,7 @@ tests/corpus/bin/%: tests/corpus/%.cc
 	@mkdir -p tests/corpus/bin build/deps
 	$(CXX) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
-test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_SOS) tests/bin/fake_python312 $(CORPUS_C) $(CORPUS_CC)
+test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_RS_PROGS) $(TEST_SOS) tests/bin/fake_python312 $(CORPUS_C) $(CORPUS_CC)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
 test: libretain.so retain test-progs unit-progs fuzz-replay

@@ -42,6 +42,8 @@ def render(tests):
             out += [rest.strip(), ""]
         for t in group:
             flag = " (serial)" if t.serial else ""
+            if getattr(t, "xfail", None):
+                flag += f" (xfail: {t.xfail})"
             body = t.doc or "(no docstring)"
             first, _, more = body.partition("\n")
             out.append(f"- **{t.name}**{flag}: {first}")

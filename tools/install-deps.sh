@@ -25,9 +25,14 @@
 #   chromium, nodejs, npm: tests/test_frontend.py loads the HTML report in headless
 #                  chromium through playwright-core (npm, tests/browser/package-lock.json)
 #   golang-go      `go tool pprof` reads retain's pprof output in the tests
+#   ruby (also above), lua5.4, tcl, perl, rustc: real runtimes whose own hash tables
+#                  (st_table, Lua nodes, Tcl_HashTable, HvARRAY, hashbrown)
+#                  tests/test_runtimes.py fills, drains and looks for (issue 11);
+#                  perl-base lacks Hash::Util, which tests/progs/rt_perl.pl uses;
+#                  rustc builds tests/progs/rt_rust.rs (Debian 12's 1.63 is enough)
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go lua5.4 tcl perl rustc"
 # npm: Debian's nodejs and npm, unless a node with npm is installed already
 # (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
