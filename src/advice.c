@@ -81,6 +81,11 @@ static const struct container_rule container_rules[] = {
     { "swisstable, absl layout", "table",
       "An absl::flat_hash_map/set does not shrink on erase(). After bulk erases call "
       "m.rehash(0), or swap with a fresh table; clear() frees the table when it is large." },
+    { "ruby st_table entries", "hash",
+      "A Ruby Hash keeps its st_table entries array after delete (deleted entries stay until "
+      "inserts fill the array and Ruby rebuilds it); h.dup, Hash[h], select and even h.clear "
+      "keep the full-size arrays too. After bulk deletes rebuild it in place with h.rehash "
+      "(sized for what remains), or h = h.to_a.to_h; h = {} drops the table." },
 };
 
 static const char *basename_of(const char *path)

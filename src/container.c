@@ -1,4 +1,5 @@
-/* container.c: CPython's dict keys and set tables, recognised by layout.
+/* container.c: CPython's dict keys and set tables, PHP arrays' data and Ruby
+ * Hashes' st_table entries, recognised by layout.
  *
  * dict keys (PyDictKeysObject, one malloc: header, index array, entries):
  *   3.8-3.10: {refcnt, dk_size, dk_lookup, usable, nentries}, 40 bytes;
@@ -15,7 +16,16 @@
  *   block starts with the hash part, 2 * 2^k uint32 slots, each
  *   HT_INVALID_IDX (all ones) or a bucket's index (below 2^k: 64-bit
  *   builds store indices, not byte offsets), then 2^k Buckets {zval {value, u1 type, u2 next}, h,
- *   key}; requested size exactly 40 * 2^k. */
+ *   key}; requested size exactly 40 * 2^k.
+ * Ruby st_table entries (st_table.entries of a Hash past 8 pairs, st.c:
+ *   {st_hash_t hash, VALUE key, VALUE record} * 2^k, no header): requested
+ *   size exactly 24 * 2^k; every sampled entry a deleted one (hash all ones),
+ *   never written (all zero), or a live one whose key and record are VALUEs
+ *   and whose hash is Ruby's (any_hash keeps 62 mixed bits: at or above 2^48
+ *   but for one in 2^14), at most an eighth of the samples otherwise (memory
+ *   past entries_bound is not initialised); three quarters of the live
+ *   hashes at or above 2^48 (an Array's VALUEs, taken three at a time, are
+ *   pointers and small immediates, below it). */
 #include "container.h"
 #include "interp.h"
 #include "mem_read.h"
@@ -150,6 +160,51 @@ static int php_process(void)
     return in && in->frames && !strcmp(in->language, "php");
 }
 
+static int ruby_process(void)
+{
+    const struct interp_info *in = interp_info();
+    return in && in->frames && !strcmp(in->language, "ruby");
+}
+
+/* A Ruby VALUE: Fixnum, flonum, static Symbol, false/nil/true/undef, or an
+ * aligned heap pointer. */
+static int ruby_value(uint64_t v)
+{
+    if ((v & 1) || (v & 3) == 2 || (v & 0xff) == 0x0c)
+        return 1;
+    if (v == 0 || v == 0x08 || v == 0x14 || v == 0x34)
+        return 1;
+    return !(v & 7) && v >= 4096 && v < (1ull << 47);
+}
+
+static int ruby_st_entries(uintptr_t addr, uint64_t size, reader rd, int *log2)
+{
+    if (size % 24 || size / 24 < 16 || ((size / 24) & (size / 24 - 1)))
+        return 0;
+    uint64_t slots = size / 24, step = slots / SET_SAMPLES ? slots / SET_SAMPLES : 1;
+    int samples = 0, bad = 0, live = 0, deleted = 0, mixed = 0;
+    for (uint64_t i = 0; i < slots && i / step < SET_SAMPLES; i += step) {
+        uint64_t e[3];
+        if (rd(addr + i * 24, e, sizeof e) < 0)
+            return 0;
+        samples++;
+        if (!e[0] && !e[1] && !e[2])
+            continue;
+        if (!ruby_value(e[1]) || !ruby_value(e[2])) {
+            bad++;
+        } else if (e[0] == UINT64_MAX) {
+            deleted++;
+        } else {
+            live++;
+            mixed += e[0] >= (1ull << 48);
+        }
+    }
+    if (bad * 8 > samples || live + deleted < 2 || mixed * 4 < live * 3)
+        return 0;
+    *log2 = __builtin_ctzll(slots);
+    return 1;
+}
+
 static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
 {
     struct container c = { CONTAINER_NONE, 0 };
@@ -157,6 +212,8 @@ static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
     if (layout < 0) {
         if (php_process() && php_array(addr, size, rd, &c.log2_slots))
             c.kind = CONTAINER_PHP_ARRAY;
+        else if (ruby_process() && ruby_st_entries(addr, size, rd, &c.log2_slots))
+            c.kind = CONTAINER_RUBY_ST_ENTRIES;
         return c;
     }
     if (dict_keys(addr, size, layout, rd, &c.log2_slots))
@@ -179,7 +236,7 @@ static unsigned freed_next;
 
 void container_note_freed(uintptr_t addr, uint64_t size, const struct site *site)
 {
-    if (interp_python_dict_layout() < 0 && !php_process())
+    if (interp_python_dict_layout() < 0 && !php_process() && !ruby_process())
         return;
     struct container c = recognise(addr, size, read_direct);
     if (c.kind == CONTAINER_NONE)
@@ -200,7 +257,7 @@ static int read_checked(uintptr_t from, void *to, size_t n)
 struct container container_of(uintptr_t addr, uint64_t size, const struct site *site, int live)
 {
     struct container none = { CONTAINER_NONE, 0 };
-    if (interp_python_dict_layout() < 0 && !php_process())
+    if (interp_python_dict_layout() < 0 && !php_process() && !ruby_process())
         return none;
     if (live)
         return recognise(addr, size, read_checked);
@@ -224,6 +281,9 @@ void container_name(struct container c, char *out, size_t cap)
         break;
     case CONTAINER_PHP_ARRAY:
         snprintf(out, cap, "php array data (2^%d slots)", c.log2_slots);
+        break;
+    case CONTAINER_RUBY_ST_ENTRIES:
+        snprintf(out, cap, "ruby st_table entries (2^%d slots)", c.log2_slots);
         break;
     default:
         if (cap)

@@ -1,5 +1,6 @@
 /* container.h: what a watched block is, from its own header and layout
- * (CPython dict keys tables and set tables, PHP arrays' data; DESIGN §4a
+ * (CPython dict keys tables and set tables, PHP arrays' data, Ruby st_table
+ * entries; DESIGN §4a
  * "container").
  *
  * A block is recognised when it is freed (in free(), before the memory goes
@@ -13,7 +14,10 @@
 
 struct site;
 
-enum container_kind { CONTAINER_NONE, CONTAINER_PY_DICT_KEYS, CONTAINER_PY_SET_TABLE, CONTAINER_PHP_ARRAY };
+enum container_kind {
+    CONTAINER_NONE, CONTAINER_PY_DICT_KEYS, CONTAINER_PY_SET_TABLE, CONTAINER_PHP_ARRAY,
+    CONTAINER_RUBY_ST_ENTRIES
+};
 
 struct container {
     enum container_kind kind;
@@ -21,7 +25,8 @@ struct container {
 };
 
 /* Allocation path, free of a watched block (still the program's, readable):
- * remembers what it was.  Cheap: a header compare, only in Python processes. */
+ * remembers what it was.  Cheap: a header compare or 64 sampled words, only
+ * in processes running a known Python, PHP or Ruby. */
 void container_note_freed(uintptr_t addr, uint64_t size, const struct site *site);
 
 /* Report: what the block of a finding was; live: still allocated (read now). */

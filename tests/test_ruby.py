@@ -1,9 +1,10 @@
-"""Ruby frames (interp_ruby.c).
+"""Ruby frames and Ruby Hash tables (interp_ruby.c, container.c).
 
 Debian's ruby (3.1; tools/install-deps.sh installs ruby) runs
 tests/progs/ruby_retain.rb: a finding names the script's line where the Hash
-grew, on the main thread and on another Thread; a stress run of Ruby threads
-under RETAIN_SAMPLE=0; a libruby that says it is another version."""
+grew and its st_table entries, on the main thread and on another Thread; a
+buffer that is no Hash is not named one; a stress run of Ruby threads under
+RETAIN_SAMPLE=0; a libruby that says it is another version."""
 import os
 import re
 import shutil
@@ -73,8 +74,12 @@ def hash_run(ctx, mode, outers):
             j += 1
         ctx.check(j < len(st) and st[j].get("function") == "rb_vm_exec",
                   f"{mode}: the innermost Ruby frames are not followed by rb_vm_exec")
+    cont = f.get("container") or ""
+    ctx.check(cont == "ruby st_table entries (2^20 slots)",
+              f"{mode}: container {cont!r}, expected 'ruby st_table entries (2^20 slots)'")
     adv = f.get("advice") or ""
-    ctx.check(f"ruby_retain.rb:{line}" in adv, f"{mode}: advice does not name ruby_retain.rb:{line}: {adv!r}")
+    ctx.check(f"ruby_retain.rb:{line}" in adv and "h.rehash" in adv,
+              f"{mode}: advice is not the Hash's own naming ruby_retain.rb:{line}: {adv!r}")
     text = read_text(ctx, od, pre.pid)
     ctx.check(re.search(rf"fill  \S*ruby_retain\.rb:{line}  \[ruby\]", text),
               f"{mode}: the text report does not show 'fill  ruby_retain.rb:{line}  [ruby]'")
@@ -85,11 +90,12 @@ def hash_run(ctx, mode, outers):
 def test_ruby_hash(ctx):
     """A Ruby Hash of 1,000,000 String keys filled by Cache#load on the main
     thread, 99% deleted, then a 2.5 s sleep: the report's interpreter is ruby
-    3.1 with frames; the largest finding's stack has Ruby frames (language
-    "ruby") innermost fill at the line where the hash grew, then load and
-    <main>, placed just before the native rb_vm_exec that runs them; the
-    advice and the text report name the line.  Output and exit status as
-    without the preload."""
+    3.1 with frames; the largest finding is the hash's entries array
+    ("container": "ruby st_table entries (2^20 slots)"), its stack has Ruby
+    frames (language "ruby") innermost fill at the line where the hash grew,
+    then load and <main>, placed just before the native rb_vm_exec that runs
+    them; the advice is the Hash's own (h.rehash) and, like the text report,
+    names the line.  Output and exit status as without the preload."""
     hash_run(ctx, "main", ["load", "<main>"])
 
 
@@ -97,8 +103,40 @@ def test_ruby_hash(ctx):
 def test_ruby_hash_thread(ctx):
     """The same hash filled on a Ruby Thread other than the main one: its
     frames are read there (the thread holding the GVL): fill at the line,
-    load, then the thread's block in <main>."""
+    load, then the thread's block in <main>; the same container."""
     hash_run(ctx, "thread", ["load", "block in <main>"])
+
+
+@test
+def test_ruby_buffer_not_a_hash(ctx):
+    """Negative control for the st_table rule: a 24 MiB buffer (Fiddle's
+    malloc, exactly the size of a 2^20-entry table's entries) of 3-word slots,
+    80% used at its peak, spread as hashing spreads them, by Fixnum-like words
+    and nil (every word a valid VALUE), then cut to 15%.  It is a finding (so
+    a rule that took any 24 * 2^k block of VALUEs would name it), with the
+    Ruby line of the malloc, but no container: its "hash" words are not
+    Ruby's mixed hashes."""
+    ruby = need_ruby(ctx)
+    env = {"RUBY_RETAIN_MODE": "buffer"}
+    plain = ctx.run([ruby, SCRIPT], preload=False, env=dict(env, RUBY_RETAIN_HOLD="0"), timeout=120)
+    m = re.search(rb"GROW ruby_retain\.rb:(\d+)", plain.out)
+    if not m:
+        ctx.fatal(f"ruby_retain.rb printed no GROW line (rc {plain.rc}, {plain.err[-200:]!r})")
+    line = int(m.group(1))
+    od = ctx.outdir()
+    pre = ctx.run([ruby, SCRIPT], outdir=od, env=dict(env, RUBY_RETAIN_HOLD="2.5"), timeout=180)
+    ctx.same_output(plain, pre, what="ruby ruby_retain.rb (buffer)")
+    rep = ctx.report(od, pre.pid)
+    fs = [f for f in rep.get("findings") or [] if f.get("capacity_bytes") == 24 << 20]
+    if not ctx.check(fs, "the drained 24 MiB buffer is not a finding (the control needs one)"):
+        return
+    f = fs[0]
+    ctx.check(not (f.get("container") or "").startswith("ruby st_table"),
+              f"a buffer that is no Hash named {f.get('container')!r}")
+    rf = ruby_frames(frames(f))
+    ctx.check(rf and rf[0].get("line") == line and rf[0].get("function") == "<main>",
+              f"Ruby frames {[(x.get('function'), x.get('line')) for x in rf]}, "
+              f"expected <main> at ruby_retain.rb:{line}")
 
 
 @test

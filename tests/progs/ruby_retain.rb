@@ -3,8 +3,11 @@
 # the hash grows, then what it did (the same with and without the preload).
 #   RUBY_RETAIN_MODE=main    the hash is filled by Cache#load on the main thread
 #   RUBY_RETAIN_MODE=thread  the same on a Thread other than the main one
-#   RUBY_RETAIN_MODE=array   an Array of 3 * 2^20 slots filled with Strings,
-#                            then emptied to nils (its capacity kept)
+#   RUBY_RETAIN_MODE=buffer  not a Hash: a 24 MiB buffer from Fiddle (malloc), the
+#                            size of a 2^20-entry st_table's entries, laid out as
+#                            2^20 slots of three words, 80% of them used (spread
+#                            as hashing spreads them) by Fixnum-like words and
+#                            nil, then cut to 15%
 #   RUBY_RETAIN_MODE=stress  four Threads allocating Strings, Arrays and
 #                            Hashes of every size at once (no retention)
 # RUBY_RETAIN_HOLD: seconds to sleep after the deletes (default 2.5).
@@ -64,12 +67,22 @@ when "thread"
   t.join
   puts "result #{c.items.size}"
   sleep hold
-when "array"
-  a = Array.new(3 << 20)
-  a.each_index { |i| a[i] = "item-#{i}" }
-  a.fill(nil)
+when "buffer"
+  require "fiddle"
+  slots = 1 << 20
+  spread = ->(i) { (i * 2654435761) % 1000 }
+  fill_to = lambda do |permille|
+    w = Array.new(slots * 3, 0)
+    slots.times { |i| w[3 * i, 3] = [2 * i + 1, 2 * i + 1, 8] if spread.(i) < permille }
+    w.pack("q<*")
+  end
+  puts "GROW ruby_retain.rb:#{grow_line("buffer")}"
+  buf = Fiddle::Pointer.malloc(slots * 24) # GROW:buffer
+  buf[0, slots * 24] = fill_to.(800)
+  sleep 1
+  buf[0, slots * 24] = fill_to.(150)
   GC.start
-  puts "result #{a.size} #{a.compact.size}"
+  puts "result #{buf[24, 8].unpack1("q<")}"
   sleep hold
 when "stress"
   threads = (0...4).map { |t| Thread.new { churn(t, 6000) } }
