@@ -123,8 +123,7 @@ def test_rust_negatives(ctx):
 RUBY = os.path.join(PROGS, "rt_ruby.rb")
 
 
-@test(xfail="issue 11: a deleted st_table entry keeps key and value (hash all-ones); "
-            "no pointers, no zero words: the stride stays one word and the marker is one word in three")
+@test
 def test_ruby_hash_int_drained(ctx):
     """Ruby Hash of 1,000,000 Integer keys (an st_table; its entries array of
     2^20 x 24 bytes = 24 MiB is one malloc), 99% deleted with delete_if: a
@@ -156,8 +155,7 @@ PHP = os.path.join(PROGS, "rt_php.php")
 MALLOC = {"USE_ZEND_ALLOC": "0"}
 
 
-@test(xfail="issue 11: an unset bucket changes only its zval type word (h and key stay); "
-            "the slot stride is not inferred and the marker probe picks the wrong value")
+@test
 def test_php_array_int_drained(ctx):
     """PHP array of 1,000,000 scattered integer keys (a hashed zend_array:
     2^20 slots, 40 MiB: the uint32 hash part, then 32-byte Buckets),
@@ -200,8 +198,7 @@ def test_php_negatives(ctx):
 LUA = os.path.join(PROGS, "rt_lua.lua")
 
 
-@test(xfail="issue 11: a nil'd node keeps its key and a repeated non-zero tag word; the marker "
-            "probe's drop is ruled 'not a table' by its fixed ceiling on the peak")
+@test
 def test_lua_int_drained(ctx):
     """Lua 5.4 table of 1,000,000 sparse integer keys (all in the hash part:
     2^20 Nodes of 24 bytes, 24 MiB), 99% set to nil: a finding for the node
