@@ -66,11 +66,11 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
             }
         live[ch] = bits;
     }
-    referents_unlock();
     for (int ch = 0; ch < s->nchunks && registering; ch++)
         for (int w = 0; w < BLOCK_CHUNK_WORDS && registering; w++)
             if (live[ch] >> w & 1)
-                registering = referents_register((uintptr_t)s->words[ch][w]);
+                registering = referents_register_locked((uintptr_t)s->words[ch][w]);
+    referents_unlock();
 
     /* Slots with a live pointer, among the slots the pointer probe counts:
      * with every pointer live, exactly the pointer share. */

@@ -3,9 +3,9 @@
  * A std::vector<T*> after clear(), or a table whose deleted slots keep stale
  * pointers, looks as full as ever to every content probe; what changed is
  * that the blocks its words point to were freed.  The sampler registers the
- * pointer values it reads in watched blocks in a small bit filter; free()
- * tests one bit and records the registered addresses it frees; malloc()
- * forgets an address that is handed out again.  Until some pointer table is
+ * pointer values it reads in watched blocks in an exact set behind a bit
+ * filter; free() tests one bit, and on a hit marks the address freed if it
+ * was registered; malloc() makes an address handed out again live.  Until some pointer table is
  * watched, the filter is unarmed and costs one predictable branch. */
 #ifndef RETAIN_REFERENTS_H
 #define RETAIN_REFERENTS_H
@@ -40,12 +40,19 @@ static inline void referents_reused(uintptr_t p)
         referents_reused_slow(p);
 }
 
-/* Sampler: remember that a watched block points at v.  Returns 0 once the
- * filter is as full as it may get. */
-int referents_register(uintptr_t v);
+/* Sampler, between referents_lock and referents_unlock: remember that a
+ * watched block points at v.  Returns 0 once registration is full. */
+int referents_register_locked(uintptr_t v);
 /* Sampler: was v registered and freed since (and not handed out again)?
  * Call between referents_lock and referents_unlock. */
 int referents_is_freed(uintptr_t v);
+
+/* For the report: what is registered, freed, and how many registrations
+ * were refused because the set was full (then the probe can miss drops). */
+struct referents_stats {
+    uint64_t registered, freed, refused, capacity;
+};
+void referents_stats(struct referents_stats *out);
 void referents_lock(void);
 void referents_unlock(void);
 void referents_after_fork_child(void);

@@ -315,6 +315,7 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     if (r.modules)
         r.nmodules = modules_collect(r.modules, REPORT_MAX_MODULES);
     retention_stats(&r.sampler);
+    referents_stats(&r.liveness);
     r.tracked_blocks = block_table_count();
     r.profiler_bytes = arena_bytes();
     r.rss_bytes = rss_bytes();

@@ -5,6 +5,7 @@
 #define RETAIN_REPORT_H
 
 #include <stdint.h>
+#include "referents.h"
 #include "retention.h"
 #include "symbolize.h"
 #include "strbuf.h"
@@ -44,6 +45,7 @@ struct report {
     struct module_info *modules;
     int nmodules;
     struct sampler_stats sampler;
+    struct referents_stats liveness;    /* the liveness probe's registered referents */
     uint64_t tracked_blocks;
     uint64_t profiler_bytes;    /* libretain's own mappings (arena, block table) */
     uint64_t rss_bytes;         /* the process's resident set at report time */

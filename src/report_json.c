@@ -148,7 +148,14 @@ void report_json(struct report *r, struct strbuf *sb)
     for (int c = 0; c < MEASURE_CLASSES; c++)
         sb_printf(sb, "%s\"%s\": %llu", c ? ", " : "", measure_class_names[c],
                   (unsigned long long)r->sampler.measurements[c]);
-    sb_printf(sb, "}, \"watch_records\": %llu, \"longest_gap_ms\": %u, \"medium_watches\": %llu, "
+    /* The liveness probe's referents: "saturated" when registrations were
+     * refused, so that its readings may miss drops (never invent them). */
+    sb_printf(sb, "}, \"liveness\": {\"registered\": %llu, \"freed\": %llu, \"capacity\": %llu, "
+                  "\"refused\": %llu, \"saturated\": %s}",
+              (unsigned long long)r->liveness.registered, (unsigned long long)r->liveness.freed,
+              (unsigned long long)r->liveness.capacity, (unsigned long long)r->liveness.refused,
+              r->liveness.refused ? "true" : "false");
+    sb_printf(sb, ", \"watch_records\": %llu, \"longest_gap_ms\": %u, \"medium_watches\": %llu, "
                   "\"medium_sites\": %llu, \"medium_watches_made\": %llu},\n",
               (unsigned long long)r->sampler.watch_records, report_longest_gap_ms(r),
               (unsigned long long)r->sampler.medium_watches,

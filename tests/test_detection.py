@@ -1,0 +1,45 @@
+"""Detection mechanisms under real programs' conditions (issue 11).
+
+What a probe has to survive besides the layout: the liveness probe's
+record of freed referents when the program frees far more blocks than any
+table points to (a runtime's garbage collector)."""
+from harness import frames, test
+
+
+def liveness_findings(rep):
+    return [f for f in rep.get("findings") or []
+            if f.get("probe") == "liveness" and "make_index" in [str(fr.get("function")) for fr in frames(f)]]
+
+
+@test(serial=True)
+def test_liveness_after_million_frees(ctx):
+    """A 4 MiB pointer array whose pointees are freed after 3 million other
+    blocks were freed (the array's nodes replaced meanwhile, so that tens of thousands of
+    referents are registered): a liveness finding naming make_index, occupancy under
+    0.05, and the report's sampler.liveness shows what was registered and
+    freed, not saturated.  The same program keeping its pointees: no finding
+    for the array.  With the freed-address set of before (fed by every free
+    that hit a filter bit, 32,768 entries) the drop went unseen: no finding."""
+    exe = ctx.bin("stale_after_gc")
+    od = ctx.outdir("drained")
+    plain = ctx.run([exe], preload=False, timeout=60)
+    pre = ctx.run([exe], outdir=od, timeout=60)
+    ctx.same_output(plain, pre, what="stale_after_gc")
+    rep = ctx.report(od, pre.pid)
+    live = (rep.get("sampler") or {}).get("liveness") or {}
+    ctx.check(live.get("registered", 0) > 0 and live.get("freed", 0) > 0,
+              f"sampler.liveness {live}: nothing registered or freed")
+    ctx.check(live.get("saturated") is False, f"sampler.liveness {live}: saturated")
+    mine = liveness_findings(rep)
+    if ctx.check(len(mine) == 1, f"{len(mine)} liveness findings naming make_index; findings: "
+                 f"{[(f.get('probe'), f.get('capacity_bytes')) for f in rep.get('findings') or []]}"):
+        f = mine[0]
+        ctx.check(f["occupancy"] < 0.05 and f["peak_occupancy"] > 0.9,
+                  f"occupancy {f['occupancy']} from peak {f['peak_occupancy']}")
+
+    od = ctx.outdir("keep")
+    pre = ctx.run([exe, "keep"], outdir=od, timeout=60)
+    rep = ctx.report(od, pre.pid)
+    found = [f for f in rep.get("findings") or []
+             if "make_index" in [str(fr.get("function")) for fr in frames(f)]]
+    ctx.check(not found, f"the array whose pointees live was flagged: {found[:1]}")
