@@ -298,9 +298,16 @@ def test_first_alloc_min_age(ctx):
     drained to 1% and held 3 s: with the defaults it is a finding (so the
     table is one the profiler sees); with RETAIN_MIN_AGE=10000 there is none
     (its age, counted from a birth in the process's first milliseconds, must
-    not underflow past the minimum)."""
+    not underflow past the minimum; the default run's age_ms is at most the
+    run's duration_ms).  A library from before 0c6ef69 fails it: age_ms
+    140,466,917, ~39 hours."""
     exe = ctx.bin("clockfirst")
-    check_drained(ctx, [exe], "default")
+    truth, rep = check_drained(ctx, [exe], "default")
+    dur = rep.get("duration_ms")
+    for f in for_block(rep, truth):
+        ctx.check(isinstance(f.get("age_ms"), int) and isinstance(dur, int)
+                  and 0 <= f["age_ms"] <= dur + 100,
+                  f"default: age_ms {f.get('age_ms')} for a block born in a run of {dur} ms")
     truth, rep = run_case(ctx, [exe], "min_age", {"RETAIN_MIN_AGE": "10000"})
     fs = rep.get("findings") or []
     ctx.check(not fs, f"RETAIN_MIN_AGE=10000: a finding for a block at most ~5 s old: "
