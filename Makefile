@@ -19,7 +19,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKG_DEPS) 2>/dev/null || echo -lunwind
 LIB_CFLAGS = $(CFLAGS) -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec \
              -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
              -Iinclude -Isrc $(PKG_CFLAGS)
-LIB_LDLIBS = $(PKG_LIBS) -lpthread -ldl
+# libiberty (libiberty-dev: a static, PIC archive) for the C++ and Rust
+# demanglers (src/demangle.c); the linker takes only those members, and the
+# version script keeps their symbols inside the library.
+LIB_LDLIBS = $(PKG_LIBS) -liberty -lpthread -ldl
 LIB_LDFLAGS = -shared -Wl,-z,defs -Wl,--version-script=src/exports.map
 # Header dependencies: every compile writes a .d file beside its output.
 DEPFLAGS   = -MMD -MP
@@ -33,7 +36,8 @@ TEST_CFLAGS   = -O1 -g -fno-inline -fno-omit-frame-pointer -pthread -Iinclude
 TEST_C_PROGS  = $(patsubst tests/progs/%.c,tests/bin/%,$(wildcard tests/progs/*.c))
 TEST_CC_PROGS = $(patsubst tests/progs/%.cc,tests/bin/%,$(wildcard tests/progs/*.cc))
 # Shared libraries the test programs load: tests/progs/so/NAME.c -> tests/bin/libNAME.so
-TEST_SOS      = $(patsubst tests/progs/so/%.c,tests/bin/lib%.so,$(wildcard tests/progs/so/*.c))
+TEST_SOS      = $(patsubst tests/progs/so/%.c,tests/bin/lib%.so,$(wildcard tests/progs/so/*.c)) \
+                $(patsubst tests/progs/so/%.cc,tests/bin/lib%.so,$(wildcard tests/progs/so/*.cc))
 CORPUS_C      = $(patsubst tests/corpus/%.c,tests/corpus/bin/%,$(wildcard tests/corpus/*.c))
 CORPUS_CC     = $(patsubst tests/corpus/%.cc,tests/corpus/bin/%,$(wildcard tests/corpus/*.cc))
 # Corpus programs are built as users build them: optimised, with debug info.
@@ -177,6 +181,10 @@ TEST_RS_PROGS = $(if $(RUSTC),$(patsubst tests/progs/%.rs,tests/bin/%,$(wildcard
 tests/bin/%: tests/progs/%.rs
 	@mkdir -p tests/bin
 	$(RUSTC) -O -g -o $@ $<
+
+tests/bin/lib%.so: tests/progs/so/%.cc
+	@mkdir -p tests/bin build/deps
+	$(CXX) $(TEST_CFLAGS) $(PROG_DEPFLAGS) -shared -fPIC -o $@ $<
 
 tests/corpus/bin/%: tests/corpus/%.c
 	@mkdir -p tests/corpus/bin build/deps

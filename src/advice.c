@@ -1,5 +1,7 @@
 #include "advice.h"
 
+#include "stdlib_frames.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -99,19 +101,6 @@ static int contains(const char *s, const char *needle)
     return s && needle && strstr(s, needle) != NULL;
 }
 
-/* std::, __gnu_cxx:: and operator new, judged on the name alone: a user's
- * function taking std:: arguments is the user's. */
-static int is_library_function(const char *fn)
-{
-    size_t len = strcspn(fn, "(");
-    if (!strncmp(fn, "operator new", 12) || !strncmp(fn, "__", 2))
-        return 1;
-    for (size_t i = 0; i + 5 <= len; i++)
-        if (!strncmp(fn + i, "std::", 5) || !strncmp(fn + i, "__gnu_cxx::", 11))
-            return 1;
-    return 0;
-}
-
 void advice_write(struct report *r, struct finding *f)
 {
     const struct frame *frames[64];
@@ -136,15 +125,12 @@ void advice_write(struct report *r, struct finding *f)
                 break;
             }
         }
-    /* The function to name: the first frame outside the C/C++ runtime and the
-     * standard library. */
+    /* The function to name: the first frame outside the language's runtime
+     * and standard library (stdlib_frames.h). */
     const char *where = NULL;
-    for (int j = 0; j < n && !where; j++) {
-        const char *fn = frames[j]->function, *mod = frames[j]->module;
-        if (fn && !contains(mod, "libc.so") && !contains(mod, "libstdc++") &&
-            !is_library_function(fn))
-            where = fn;
-    }
+    for (int j = 0; j < n && !where; j++)
+        if (frames[j]->function && !frame_is_stdlib(frames[j]))
+            where = frames[j]->function;
     char generic[512];
     if (!text) {
         snprintf(generic, sizeof generic,

@@ -1,9 +1,9 @@
 #include "symbolize.h"
 
 #include "config.h"
+#include "demangle.h"
 #include "modules.h"
 
-#include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -46,7 +46,6 @@ struct symbolizer {
     struct cached *cache;
     struct cached *uncached;        /* results kept outside the cache (out of memory) */
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
-    char *(*demangle)(const char *, char *, size_t *, int *);
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
     struct { Dwfl_Module *mod; int has; } dwarf_known[64];
     int ndwarf_known;
@@ -108,8 +107,6 @@ struct symbolizer *symbolizer_new(void)
         dwfl_report_begin(sym->dwfl);
         dwfl_report_end(sym->dwfl, NULL, NULL);
     }
-    /* Looked up, not linked: a C program does not get libstdc++ loaded by us. */
-    sym->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
     return sym;
 }
 
@@ -142,18 +139,14 @@ void symbolizer_free(struct symbolizer *sym)
     free(sym);
 }
 
-static char *name_dup(struct symbolizer *sym, const char *name)
+/* A frame's function name: demangled (C++, Rust) where it is mangled, and
+ * the scheme it was mangled in noted on the frame. */
+static char *name_dup(const char *name, struct frame *f)
 {
-    if (!name)
-        return NULL;
-    if (sym->demangle && name[0] == '_' && name[1] == 'Z') {
-        int status = -1;
-        char *d = sym->demangle(name, NULL, NULL, &status);
-        if (d && status == 0)
-            return d;
-        free(d);
-    }
-    return strdup(name);
+    enum mangling kind = MANGLING_NONE;
+    char *d = name ? demangle(name, &kind) : NULL;
+    f->mangling = (int)kind;
+    return d ? d : name ? strdup(name) : NULL;
 }
 
 static const char *die_name(Dwarf_Die *die)
@@ -310,7 +303,7 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
             break;
         int tag = dwarf_tag(&die);
         struct frame *f = &c->frames[out++];
-        f->function = name_dup(sym, die_name(&die));
+        f->function = name_dup(die_name(&die), f);
         f->file = cur_file ? strdup(cur_file) : NULL;
         f->line = cur_line;
         f->module = strdup(module);
@@ -438,11 +431,12 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     f->line = line;
     f->inlined = 0;
     f->function = NULL;
+    f->mangling = MANGLING_NONE;
     if (mod) {
         GElf_Off off;
         GElf_Sym s;
         const char *name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
-        f->function = name_dup(sym, name);
+        f->function = name_dup(name, f);
     }
     /* No dladdr fallback: it only knows exported symbols, gives the nearest
      * preceding one (a wrong name for a static function), and asks the
@@ -484,10 +478,24 @@ char *short_function_name(const char *name, char *out, size_t cap)
 {
     size_t n = 0;
     int angle = 0, paren = 0;
+    /* Rust's qualified paths, `<alloc::vec::Vec<u64>>::with_capacity` and
+     * `<T as Trait>::f`: a '<' that starts the name (or another such path)
+     * is kept with its '>', its contents shortened like the rest. */
+    int qualified = 0;
     if (!cap)
         return out;
     for (const char *p = name; *p && n + 4 < cap; p++) {
         char c = *p;
+        if (c == '<' && angle == 0 && paren == 0 && (p == name || (p[-1] == '<' && qualified))) {
+            qualified++;
+            out[n++] = c;
+            continue;
+        }
+        if (c == '>' && angle == 0 && paren == 0 && qualified) {
+            qualified--;
+            out[n++] = c;
+            continue;
+        }
         if (c == '<' && strncmp(p, "<<", 2) && !(p > name && !strncmp(p - 8 > name ? p - 8 : name, "operator", 8))) {
             if (angle++ == 0 && paren == 0) {
                 memcpy(out + n, "<\xe2\x80\xa6", 4);       /* "<…" */
@@ -517,8 +525,9 @@ char *short_function_name(const char *name, char *out, size_t cap)
         }
         if (paren)
             continue;
-        /* A space outside brackets ends a return type: start over. */
-        if (c == ' ' && strncmp(p + 1, "const", 5) && strncmp(p + 1, "[", 1) && n &&
+        /* A space outside brackets ends a return type: start over.  Not in
+         * a qualified path (`<T as Trait>`), which has no return type. */
+        if (c == ' ' && !qualified && strncmp(p + 1, "const", 5) && strncmp(p + 1, "[", 1) && n &&
             out[n - 1] != ',' && !(n >= 8 && !strncmp(out + n - 8, "operator", 8))) {
             n = 0;
             continue;
@@ -528,4 +537,3 @@ char *short_function_name(const char *name, char *out, size_t cap)
     out[n] = 0;
     return out;
 }
-

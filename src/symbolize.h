@@ -2,8 +2,8 @@
  * DWARF where it exists (elfutils' libdwfl) and symbol tables otherwise.
  * Inlined calls are expanded into frames of their own, innermost first, so a
  * stack shows the function that was written, not only the one that was left
- * after inlining.  C++ names are demangled with the C++ runtime's own
- * __cxa_demangle when the process has one loaded. */
+ * after inlining.  C++ and Rust names are demangled (demangle.h), whether
+ * or not the process has a C++ runtime loaded. */
 #ifndef RETAIN_SYMBOLIZE_H
 #define RETAIN_SYMBOLIZE_H
 
@@ -19,6 +19,7 @@ struct frame {
     uintptr_t offset;           /* address - module load address, for offline tools */
     int inlined;                /* 1 for a frame that exists only in debug info */
     const char *language;       /* "python" for an interpreter frame (interp.h); NULL: native */
+    int mangling;               /* enum mangling (demangle.h) its name was demangled from */
 };
 
 struct symbolizer;

@@ -201,3 +201,130 @@ def test_no_debuginfod(ctx):
         srv.close()
     ctx.check(not requests, f"{len(requests)} requests to the debuginfod server from the profiled "
               f"processes (e.g. {requests[:1]})")
+
+
+# ---- demangling without the host's C++ runtime (src/demangle.c) ----------
+
+RUST_NAMES = os.path.join(REPO, "tests", "progs", "rust", "rust_names.rs")
+# A name still in its mangled form: C++/legacy Rust `_Z...`, Rust v0 `_R...`,
+# or a legacy Rust hash left on a demangled one.
+MANGLED = re.compile(r"^_Z|^_R[A-Z]|::h[0-9a-f]{16}$|17h[0-9a-f]{16}E")
+
+
+def rustc():
+    """Debian's rustc (tools/install-deps.sh), else rustup's."""
+    found = shutil.which("rustc")
+    rustup = os.path.expanduser("~/.cargo/bin/rustc")
+    return found or (rustup if os.access(rustup, os.X_OK) else None)
+
+
+def rust_names_report(ctx, mangling):
+    """Builds tests/progs/rust/rust_names.rs as crate core_tables with `mangling`
+    (legacy: rustc's default; v0: -C symbol-mangling-version=v0), runs it
+    plainly and preloaded; returns (report, exe) or (None, None) after a note."""
+    rc = rustc()
+    if not rc:
+        ctx.note("skip: no rustc (tools/install-deps.sh installs Debian's rustc)")
+        return None, None
+    exe = os.path.join(ctx.tmp, f"core_tables_{mangling}")
+    argv = [rc, "-O", "-g", "--crate-name", "core_tables", "-o", exe, RUST_NAMES]
+    if mangling == "v0":
+        argv[1:1] = ["-C", "symbol-mangling-version=v0"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        if mangling == "v0" and "symbol-mangling-version" in r.stderr:
+            ctx.note(f"skip: {rc} does not take -C symbol-mangling-version=v0: "
+                     f"{r.stderr.strip().splitlines()[0][:200]}")
+            return None, None
+        ctx.fatal(f"{' '.join(argv)} failed: {r.stderr[-500:]}")
+    nm = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
+    want = "_RNv" if mangling == "v0" else "_ZN11core_tables10fill_table17h"
+    ctx.check(want in nm, f"{exe} has no {want}... symbol: not built with {mangling} mangling?")
+    plain = ctx.run([exe], preload=False)
+    od = ctx.outdir()
+    pre = ctx.run([exe], outdir=od)
+    ctx.same_output(plain, pre)
+    rep = ctx.report(od, pre.pid)
+    check_basic(ctx, rep, pre.pid, "exit", os.path.basename(exe))
+    return rep, exe
+
+
+def check_rust_names(ctx, mangling, generic, closure):
+    rep, exe = rust_names_report(ctx, mangling)
+    if rep is None:
+        return
+    sites = rep.get("sites") or []
+    ctx.check(sites and all(frames(s) for s in sites), "a site without a stack")
+    own = [f for s in sites for f in frames(s) if f.get("module") == exe]
+    raw = sorted({f.get("function") for f in own if MANGLED.search(str(f.get("function")))})
+    ctx.check(not raw, f"{len(raw)} of the program's frames keep mangled names: {raw[:3]}")
+    names = {f.get("function") for f in own}
+    for want in ("core_tables::fill_table", "core_tables::alloc::build_index", generic, closure,
+                 "core_tables::größe", "core_tables::main"):
+        ctx.check(want in names, f"no frame named {want!r} (names: {sorted(map(str, names))[:12]})")
+    fill = [f for f in own if f.get("function") == "core_tables::fill_table"]
+    ctx.check(fill and all(str(f.get("file")).endswith("rust_names.rs") and f.get("line", 0) > 0
+                           for f in fill), f"core_tables::fill_table without rust_names.rs:line: {fill[:1]}")
+    std = [f.get("function") for f in own if str(f.get("function")).startswith(("alloc::", "<alloc::"))]
+    ctx.check(std, "no alloc:: frame named (the standard library's frames inlined into the program)")
+    # The finding: the drained index.  Its advice names the program's
+    # function, not alloc::alloc::alloc_zeroed or alloc::vec::from_elem; the
+    # program's module named `alloc` is the program's own.
+    found = rep.get("findings") or []
+    index = [f for f in found if any(fr.get("function") == "core_tables::alloc::build_index"
+                                     for fr in f.get("stack") or [] if isinstance(fr, dict))]
+    if ctx.check(index, f"no finding allocated in core_tables::alloc::build_index ({len(found)} findings)"):
+        advice = index[0].get("advice") or ""
+        ctx.check("(The array is allocated in core_tables::alloc::build_index.)" in advice,
+                  f"advice does not name core_tables::alloc::build_index: {advice[-160:]!r}")
+
+
+@test
+def test_rust_names_legacy(ctx):
+    """A Rust program (tests/progs/rust/rust_names.rs, built with rustc -O -g and
+    rustc's default legacy mangling) loads no C++ runtime: every one of its
+    frames is demangled by libretain, hashes dropped (`core_tables::fill_table`
+    with rust_names.rs:line, `core_tables::main::{{closure}}`, a non-ASCII
+    `core_tables::größe` from its `$u..$` escapes), and the finding's advice
+    names the function that allocated the drained index
+    (`core_tables::alloc::build_index`), not the alloc:: frames inlined above
+    it, though the program's own module is named `alloc`."""
+    check_rust_names(ctx, "legacy", "core_tables::make_rows", "core_tables::main::{{closure}}")
+
+
+@test
+def test_rust_names_v0(ctx):
+    """The same program with -C symbol-mangling-version=v0 (stable since Rust
+    1.59; skipped with a note where rustc refuses it): v0 names, generics
+    (`core_tables::make_rows::<u32>`), closures (`core_tables::main::{closure#0}`)
+    and a punycode identifier (`core_tables::größe`) demangled, the advice as
+    for legacy."""
+    check_rust_names(ctx, "v0", "core_tables::make_rows::<u32>", "core_tables::main::{closure#0}")
+
+
+@test
+def test_cxx_names_without_libstdcxx(ctx):
+    """A C program (tests/progs/dlcxx.c) that loads a C++ library with
+    dlopen(RTLD_LOCAL): no __cxa_demangle is visible in the process (the
+    program checks), yet the 16 MiB block's stack names
+    `tables::Registry::grow(unsigned long)` and the std::vector frames
+    demangled, as the C++ runtime would."""
+    lib = ctx.bin("libcxxtables.so")
+    argv = [ctx.bin("dlcxx"), lib]
+    plain = ctx.run(argv, preload=False)
+    if not ctx.check(b"__cxa_demangle visible: no" in plain.out,
+                     f"the setup leaks libstdc++ into the global scope: {plain.out!r}"):
+        return
+    od = ctx.outdir()
+    pre = ctx.run(argv, outdir=od)
+    ctx.same_output(plain, pre)
+    rep = ctx.report(od, pre.pid)
+    check_basic(ctx, rep, pre.pid, "exit", "dlcxx")
+    big = [s for s in rep.get("sites") or [] if s.get("peak_live_bytes", 0) >= 16 << 20]
+    if not ctx.check(big, "no site of the 16 MiB vector"):
+        return
+    names = [f.get("function") for f in frames(big[0])]
+    ctx.check("tables::Registry::grow(unsigned long)" in names, f"grow not demangled: {names[:12]}")
+    ctx.check("operator new(unsigned long)" in names, f"operator new not demangled: {names[:3]}")
+    raw = [n for n in names if MANGLED.search(str(n))]
+    ctx.check(not raw, f"mangled names left: {raw[:3]}")

@@ -3,6 +3,7 @@
 #   libunwind-dev  stack capture (unw_backtrace)
 #   uthash-dev     hash tables in the report path
 #   libdw-dev      DWARF symbolization (elfutils' libdwfl): function, file:line, inlines
+#   libiberty-dev  the C++ and Rust demanglers (static, PIC), linked into the library
 #   pkg-config, gcc, g++, make: the build; g++ also builds the C++ test programs
 #   libasan8, libubsan1: ASan and UBSan runtimes (make check, make test-ubsan);
 #                  gcc-12 pulls them in already, named here because the tests need them
@@ -29,10 +30,11 @@
 #                  (st_table, Lua nodes, Tcl_HashTable, HvARRAY, hashbrown)
 #                  tests/test_runtimes.py fills, drains and looks for (issue 11);
 #                  perl-base lacks Hash::Util, which tests/progs/rt_perl.pl uses;
-#                  rustc builds tests/progs/rt_rust.rs (Debian 12's 1.63 is enough)
+#                  rustc builds tests/progs/rt_rust.rs (Debian 12's 1.63 is enough) and
+#                  tests/progs/rust/rust_names.rs (tests/test_symbolize.py: legacy and v0 names)
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go lua5.4 tcl perl rustc"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev libiberty-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go lua5.4 tcl perl rustc"
 # npm: Debian's nodejs and npm, unless a node with npm is installed already
 # (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
