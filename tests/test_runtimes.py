@@ -8,7 +8,8 @@ own truth, `TRUTH bytes=<the table's allocation> peak=<occupancy at the
 peak> now=<at the end> live=<0|1>`.  A drained table must be a finding for
 that block (capacity within 10% of bytes, a plausible peak, occupancy low);
 the negatives (a table kept full, a table replaced by an empty one and
-freed, a byte buffer cleared for reuse) must leave no finding at all.
+freed, a full table under churn, a byte buffer cleared for reuse) must
+leave no finding at all.
 Tests marked xfail state what the profiler does not do yet; why each one
 fails is in the xfail reason."""
 import os
@@ -111,10 +112,12 @@ def test_rust_hashset_drained(ctx):
 def test_rust_negatives(ctx):
     """Rust, nothing drained: a HashMap<u64, u64> of 900,000 entries kept
     full; the same map replaced by HashMap::new() (the table freed) and the
-    program living on; a 16 MiB Vec<u8> of log lines overwritten with zeros
-    and kept for reuse.  No finding in any of them."""
+    program living on; the map under churn (its oldest 300,000 entries
+    removed and replaced one at a time: tombstones come and go, hashbrown
+    grows the table once); a 16 MiB Vec<u8> of log lines overwritten with
+    zeros and kept for reuse.  No finding in any of them."""
     exe = rust_binary(ctx)
-    for mode in ("map_full", "map_freed", "buffer"):
+    for mode in ("map_full", "map_freed", "map_churn", "buffer"):
         check_negative(ctx, [exe, mode], mode)
 
 
@@ -142,10 +145,13 @@ def test_ruby_hash_str_drained(ctx):
 @test
 def test_ruby_negatives(ctx):
     """Ruby, nothing drained: a Hash of 1,000,000 Integer keys kept full; the
-    same Hash replaced by {} and GC.start; a 16 MiB binary String of log
-    lines overwritten with zero bytes and kept.  No finding."""
+    same Hash replaced by {} and GC.start; the Hash under churn (shift the
+    oldest, add a new key, 300,000 times: deleted entries with all-ones
+    hashes pile up at the front until st.c rebuilds the table); a 16 MiB
+    binary String of log lines overwritten with zero bytes and kept.  No
+    finding."""
     ruby = program(ctx, "ruby")
-    for mode in ("int_full", "int_freed", "buffer"):
+    for mode in ("int_full", "int_freed", "int_churn", "buffer"):
         check_negative(ctx, [ruby, RUBY, mode], mode)
 
 
@@ -183,12 +189,14 @@ def test_php_array_zend_alloc_drained(ctx):
 
 @test
 def test_php_negatives(ctx):
-    """PHP, nothing drained: the integer-keyed array kept full and the array
-    replaced by [] (freed), each with USE_ZEND_ALLOC=0 and with Zend's
+    """PHP, nothing drained: the integer-keyed array kept full, the array
+    replaced by [] (freed), and the array under churn (the oldest 300,000
+    entries unset and replaced one at a time: IS_UNDEF buckets until the
+    array compacts itself), each with USE_ZEND_ALLOC=0 and with Zend's
     allocator (its 2 MiB chunks and huge blocks are the careless mmap
     tracker's trap).  No finding."""
     php = program(ctx, "php")
-    for mode in ("int_full", "int_freed"):
+    for mode in ("int_full", "int_freed", "int_churn"):
         check_negative(ctx, [php, PHP, mode], mode, MALLOC)
         check_negative(ctx, [php, PHP, mode], "zend_" + mode)
 
@@ -217,9 +225,11 @@ def test_lua_str_drained(ctx):
 @test
 def test_lua_negatives(ctx):
     """Lua, nothing drained: the integer-keyed table kept full; the table
-    replaced by {} and collectgarbage().  No finding."""
+    replaced by {} and collectgarbage(); the table under churn (the oldest
+    300,000 keys set to nil and new ones added one at a time: nil'd nodes
+    are reused or the node part rebuilt).  No finding."""
     lua = program(ctx, "lua5.4")
-    for mode in ("int_full", "int_freed"):
+    for mode in ("int_full", "int_freed", "int_churn"):
         check_negative(ctx, [lua, LUA, mode], mode)
 
 

@@ -1,6 +1,6 @@
 -- Lua 5.4 tables for tests/test_runtimes.py (Debian's lua5.4).
 --
---   lua5.4 rt_lua.lua MODE    MODE: int_drained | str_drained | int_full | int_freed
+--   lua5.4 rt_lua.lua MODE    MODE: int_drained | str_drained | int_full | int_freed | int_churn
 --
 -- Keys that are not a dense 1..n run live in the table's hash part
 -- (ltable.c): one allocation of 2^p Nodes {value (8), value tag (1), key
@@ -24,8 +24,8 @@ local function key(i)
 end
 
 if mode ~= "int_drained" and mode ~= "str_drained" and mode ~= "int_full"
-    and mode ~= "int_freed" then
-  io.stderr:write("usage: lua5.4 rt_lua.lua int_drained|str_drained|int_full|int_freed\n")
+    and mode ~= "int_freed" and mode ~= "int_churn" then
+  io.stderr:write("usage: lua5.4 rt_lua.lua int_drained|str_drained|int_full|int_freed|int_churn\n")
   os.exit(2)
 end
 
@@ -48,6 +48,14 @@ elseif mode == "int_freed" then
   t = {}
   collectgarbage()
   live, left = 0, 0
+elseif mode == "int_churn" then
+  -- a full cache under churn: the oldest 300,000 entries replaced one at a
+  -- time (a nil'd node is reused, or the part is rebuilt when none is free)
+  for i = N, N + 299999 do
+    t[key(i - N)] = nil
+    t[key(i)] = i
+  end
+  peak = N / slots
 end
 local now = live == 1 and left / slots or 0.0
 io.write(string.format("TRUTH bytes=%d peak=%.4f now=%.4f live=%d\n", 24 * slots, peak, now, live))

@@ -1,7 +1,7 @@
 <?php
 // PHP arrays for tests/test_runtimes.py (Debian's php8.2-cli).
 //
-//   php rt_php.php MODE    MODE: int_drained | str_drained | int_full | int_freed
+//   php rt_php.php MODE    MODE: int_drained | str_drained | int_full | int_freed | int_churn
 //
 // A hashed (not packed) zend_array of nTableSize = 2^p slots is one
 // allocation (zend_hash.h): 2 * 2^p uint32 hash slots, then 2^p Buckets
@@ -14,8 +14,8 @@
 // a line `PEAK` at the peak.
 const N = 1000000;
 $mode = $argv[1] ?? "";
-if (!in_array($mode, ["int_drained", "str_drained", "int_full", "int_freed"])) {
-    fwrite(STDERR, "usage: php rt_php.php int_drained|str_drained|int_full|int_freed\n");
+if (!in_array($mode, ["int_drained", "str_drained", "int_full", "int_freed", "int_churn"])) {
+    fwrite(STDERR, "usage: php rt_php.php int_drained|str_drained|int_full|int_freed|int_churn\n");
     exit(2);
 }
 function slot_key($mode, $i) {
@@ -42,6 +42,14 @@ if ($mode === "int_drained" || $mode === "str_drained") {
 } elseif ($mode === "int_freed") {
     $a = [];
     $live = 0;
+} elseif ($mode === "int_churn") {
+    // a full cache under churn: the oldest 300,000 entries replaced one at a
+    // time (unset buckets are compacted when the array runs out of slots)
+    for ($i = N; $i < N + 300000; $i++) {
+        unset($a[slot_key($mode, $i - N)]);
+        $a[slot_key($mode, $i)] = $i;
+    }
+    $peak = count($a) / $slots;
 }
 $now = $live ? count($a) / $slots : 0.0;
 printf("TRUTH bytes=%d peak=%.4f now=%.4f live=%d\n", $bytes, $peak, $now, $live);

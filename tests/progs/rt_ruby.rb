@@ -1,6 +1,6 @@
 # Ruby Hash tables for tests/test_runtimes.py (Debian's ruby 3.1).
 #
-#   ruby rt_ruby.rb MODE    MODE: int_drained | str_drained | int_full | int_freed | buffer
+#   ruby rt_ruby.rb MODE    MODE: int_drained | str_drained | int_full | int_freed | int_churn | buffer
 #
 # A Hash of more than 8 entries is an st_table (st.c): an entries array of
 # 2^p st_table_entry {hash, key, record} (24 bytes each, one malloc), and a
@@ -20,7 +20,7 @@ end
 
 mode = ARGV[0]
 case mode
-when "int_drained", "int_full", "int_freed", "str_drained"
+when "int_drained", "int_full", "int_freed", "int_churn", "str_drained"
   h = {}
   if mode == "str_drained"
     N.times { |i| h["session:#{i * 7919}"] = i }
@@ -40,6 +40,11 @@ when "int_drained", "int_full", "int_freed", "str_drained"
     h = {}
     GC.start
     live = 0
+  when "int_churn"
+    # a full cache under churn: the oldest 300,000 entries replaced one at a
+    # time (shift marks the first entry deleted; a rebuild compacts them)
+    N.upto(N + 299_999) { |i| h.shift; h[i * 7919 + 1_000_003] = i }
+    peak = h.size.to_f / slots
   end
   now = live == 1 ? h.size.to_f / slots : 0.0
   puts format("TRUTH bytes=%d peak=%.4f now=%.4f live=%d", bytes, peak, now, live)
@@ -63,6 +68,6 @@ when "buffer"
   sleep HOLD_END
   puts "result #{s.bytesize}"
 else
-  warn "usage: ruby rt_ruby.rb int_drained|str_drained|int_full|int_freed|buffer"
+  warn "usage: ruby rt_ruby.rb int_drained|str_drained|int_full|int_freed|int_churn|buffer"
   exit 2
 end

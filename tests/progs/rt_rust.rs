@@ -2,10 +2,11 @@
 // HashSet (hashbrown: one allocation holding the buckets, then
 // buckets + 16 control bytes at its END).  Built by the test with rustc -O.
 //
-//   rt_rust MODE    MODE: map_drained | set_drained | map_full | map_freed | buffer
+//   rt_rust MODE    MODE: map_drained | set_drained | map_full | map_freed | map_churn | buffer
 //
 // Timeline: fill, hold 1.2 s, change (drain 99% / nothing / replace by an
-// empty map / zero the buffer), hold 2.5 s, exit.  Prints on stdout
+// empty map / replace the oldest 300,000 entries one by one, the map staying
+// full / zero the buffer), hold 2.5 s, exit.  Prints on stdout
 // `TRUTH bytes=<size of the table's allocation> peak=<fraction of buckets
 // full at the peak> now=<fraction full at the end> live=<1 if still allocated>`,
 // after a line `PEAK` when the table is full (for tools that look at it).
@@ -15,6 +16,7 @@ use std::thread::sleep;
 use std::time::Duration;
 
 const N: u64 = 900_000; // fits 2^20 buckets (capacity 917,504)
+const CHURN: u64 = 300_000;
 const HOLD_PEAK: Duration = Duration::from_millis(1200);
 const HOLD_END: Duration = Duration::from_millis(2500);
 
@@ -33,7 +35,7 @@ fn key(i: u64) -> u64 {
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     match mode.as_str() {
-        "map_drained" | "map_full" | "map_freed" => {
+        "map_drained" | "map_full" | "map_freed" | "map_churn" => {
             let mut m: HashMap<u64, u64> = HashMap::new();
             for i in 0..N {
                 m.insert(key(i), i + 1);
@@ -48,10 +50,21 @@ fn main() {
             } else if mode == "map_freed" {
                 m = HashMap::new(); // the old table is dropped here
                 live = 0;
+            } else if mode == "map_churn" {
+                // a full cache under churn: the oldest third replaced, one at a time
+                for i in N..N + CHURN {
+                    m.remove(&key(i - N));
+                    m.insert(key(i), i + 1);
+                }
+                let (b2, bytes2) = table_bytes::<(u64, u64)>(m.capacity());
+                let now = m.len() as f64 / b2 as f64;
+                println!("TRUTH bytes={} peak={:.4} now={:.4} live=1", bytes2, now, now);
             }
             let now = m.len() as f64 / buckets as f64;
-            println!("TRUTH bytes={} peak={:.4} now={:.4} live={}", bytes, peak,
-                     if live == 1 { now } else { 0.0 }, live);
+            if mode != "map_churn" {
+                println!("TRUTH bytes={} peak={:.4} now={:.4} live={}", bytes, peak,
+                         if live == 1 { now } else { 0.0 }, live);
+            }
             sleep(HOLD_END);
             println!("result {}", m.len());
         }
@@ -85,7 +98,7 @@ fn main() {
             println!("result {}", b.iter().map(|&x| x as u64).sum::<u64>() + b.len() as u64);
         }
         _ => {
-            eprintln!("usage: rt_rust map_drained|set_drained|map_full|map_freed|buffer");
+            eprintln!("usage: rt_rust map_drained|set_drained|map_full|map_freed|map_churn|buffer");
             std::process::exit(2);
         }
     }
