@@ -29,7 +29,7 @@
 #   ruby (also above), lua5.4, tcl, perl, rustc: real runtimes whose own hash tables
 #                  (st_table, Lua nodes, Tcl_HashTable, HvARRAY, hashbrown)
 #                  tests/test_runtimes.py fills, drains and looks for (issue 11);
-#                  perl-base lacks Hash::Util, which tests/progs/rt_perl.pl uses;
+#                  perl: perl-base lacks Time::HiRes (libperl5.36) that rt_perl.pl uses;
 #                  rustc builds tests/progs/rt_rust.rs (Debian 12's 1.63 is enough) and
 #                  tests/progs/rust/rust_names.rs (tests/test_symbolize.py: legacy and v0 names)
 # With --bench, also what `make bench` compares against and drives.
