@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) void untrack(struct thread_state *t
     if (b->site)
         site_account_free(b->site, b->weight, b->size * b->weight);
     if (unlikely(medium_sized(b->size)))
-        medium_note_free(b->site, b->addr, b->size, b->weight);
+        medium_note_free(b->site, b->addr, b->size);
     if (b->watch)
         retention_unwatch(b->watch, reallocated);
     if (b->size >= retain_config.min_size)
@@ -133,11 +133,13 @@ static void track(struct thread_state *ts, void *p, size_t n, uint32_t weight)
     if (b.site)
         site_account_alloc(b.site, weight, (uint64_t)n * weight);
     /* A sampled medium block: its site's counters and, if a slot is free,
-     * a candidate for the sampler to watch once it has lived a while. */
-    if (unlikely(medium_sized(n))) {
-        medium_note_alloc(b.site, b.addr, n, weight);
+     * a candidate for the sampler to watch once it has lived a while.  The
+     * sampler is made only when a candidate has (medium_wake_due): a
+     * process whose medium blocks all die young stays as it was. */
+    if (unlikely(medium_sized(n)))
+        medium_note_alloc(b.site, b.addr, n, b.birth_ms);
+    if (unlikely(medium_wake_due(b.birth_ms)))
         sampler_ensure();
-    }
 }
 
 static void note_alloc(struct thread_state *ts, void *p, size_t n)

@@ -40,12 +40,40 @@ static struct medium_site *medium_of(struct site *s)
  * so that what is added is exactly what is taken away. */
 #define WEIGHT_ONE 1024
 
+/* 1/p = 1 / (1 - exp(-x)), x = size / RETAIN_SAMPLE, without exp on the
+ * allocation path (alloc_sampling_expm1 is 15 divisions: it was a tenth of
+ * a medium churn's time): below x = 1 its Laurent series, 1/x + 1/2 + x/12
+ * - x^3/720 (next term x^5/30240); from 1 to 16 a table at steps of 1/16,
+ * interpolated (error < 1e-3 of the weight); above, 1.  Both sides of a
+ * block's life compute the same number from its size. */
+#define WEIGHT_STEPS 16
+#define WEIGHT_XMAX 16
+static double inv_p[(WEIGHT_XMAX - 1) * WEIGHT_STEPS + 2];
+
+void medium_init(void)
+{
+    for (size_t i = 0; i < sizeof inv_p / sizeof inv_p[0]; i++)
+        inv_p[i] = 1.0 / -alloc_sampling_expm1(-(1.0 + (double)i / WEIGHT_STEPS));
+}
+
+double medium_weight(uint64_t size, uint64_t sample_bytes)
+{
+    if (sample_bytes == 0)
+        return 1;
+    double x = (double)size / (double)sample_bytes;
+    if (x < 1)
+        return x > 1e-9 ? 1 / x + 0.5 + x / 12 - x * x * x / 720 : 1e9;
+    if (x >= WEIGHT_XMAX)
+        return 1;
+    double at = (x - 1) * WEIGHT_STEPS;
+    int i = (int)at;
+    double frac = at - i;
+    return inv_p[i] + (inv_p[i + 1] - inv_p[i]) * frac;
+}
+
 static int64_t weight_fixed(uint64_t size)
 {
-    if (retain_config.sample_bytes == 0)
-        return WEIGHT_ONE;
-    double p = -alloc_sampling_expm1(-(double)size / (double)retain_config.sample_bytes);
-    double w = p > 1e-6 ? 1.0 / p : 1e6;
+    double w = medium_weight(size, retain_config.sample_bytes);
     return (int64_t)(w * WEIGHT_ONE + 0.5);
 }
 
@@ -64,9 +92,44 @@ static void account(struct medium_site *m, uint64_t size, int sign)
     __atomic_add_fetch(&m->var_kib2, sign * var_term(size, wf), __ATOMIC_RELAXED);
 }
 
-void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight)
+uint32_t medium_wake_ms;
+
+/* The earliest time (birth + interval, never 0) a pending candidate needs
+ * the sampler; the first to set it wins, a later check moves it on. */
+static void wake_at(uint32_t due)
 {
-    (void)weight;
+    uint32_t zero = 0;
+    due |= 1;
+    __atomic_compare_exchange_n(&medium_wake_ms, &zero, due, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+int medium_candidate_aged(uint32_t now)
+{
+    /* Whoever checks takes the time off: others go on with one load. */
+    uint32_t due = __atomic_exchange_n(&medium_wake_ms, 0, __ATOMIC_RELAXED);
+    if (!due)
+        return 0;
+    uint32_t interval = retain_config.interval_ms, next = 0;
+    int aged = 0;
+    for (struct medium_site *m = medium_sites(); m && !aged; m = m->next)
+        for (int i = 0; i < MEDIUM_CANDIDATES; i++) {
+            if (!__atomic_load_n(&m->cand[i], __ATOMIC_RELAXED))
+                continue;
+            uint32_t b = __atomic_load_n(&m->cand_birth[i], __ATOMIC_RELAXED);
+            if ((int32_t)(now - b) >= (int32_t)interval) {
+                aged = 1;
+                break;
+            }
+            if (!next || (int32_t)(b + interval - next) < 0)
+                next = b + interval;
+        }
+    if (!aged && next)
+        wake_at(next);
+    return aged;
+}
+
+void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t birth_ms)
+{
     struct medium_site *m = s ? medium_of(s) : NULL;
     if (!m)
         return;
@@ -77,14 +140,16 @@ void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t w
         uintptr_t zero = 0;
         if (!__atomic_load_n(&m->cand[i], __ATOMIC_RELAXED) &&
             __atomic_compare_exchange_n(&m->cand[i], &zero, addr, 0, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
+                                        __ATOMIC_RELAXED)) {
+            __atomic_store_n(&m->cand_birth[i], birth_ms, __ATOMIC_RELAXED);
+            wake_at(birth_ms + retain_config.interval_ms);
             break;
+        }
     }
 }
 
-void medium_note_free(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight)
+void medium_note_free(struct site *s, uintptr_t addr, uint64_t size)
 {
-    (void)weight;
     struct medium_site *m = s ? __atomic_load_n(&s->medium, __ATOMIC_ACQUIRE) : NULL;
     if (!m)
         return;

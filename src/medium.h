@@ -29,6 +29,7 @@ struct medium_site {
     struct site *site;
     struct medium_site *next;           /* every medium site, newest first */
     uintptr_t cand[MEDIUM_CANDIDATES];  /* sampled blocks not yet looked at; 0 = free slot */
+    uint32_t cand_birth[MEDIUM_CANDIDATES];     /* their births (a hint: medium_wake_due) */
     /* Live sampled medium blocks of the site, scaled by their weights
      * (in 1/1024ths: medium.c): estimates of its live medium blocks and
      * bytes, and the Horvitz-Thompson variance of the bytes estimate, in
@@ -52,10 +53,31 @@ static inline int medium_sized(uint64_t n)
            retain_config.medium_size != 0;
 }
 
-/* Allocation path, for a sampled (tracked) medium block of site s. */
-void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight);
-/* Allocation path: that block is gone (it was tracked with this weight). */
-void medium_note_free(struct site *s, uintptr_t addr, uint64_t size, uint32_t weight);
+/* Start-up (retention_init): the weight table. */
+void medium_init(void);
+/* What one sampled block of `size` bytes stands for, 1/p (alloc_sampling.h),
+ * within 1e-3; 1 in exact mode (sample_bytes 0). */
+double medium_weight(uint64_t size, uint64_t sample_bytes);
+
+/* Allocation path, for a sampled (tracked) medium block of site s, born at
+ * birth_ms (since profiler start, the block table's clock). */
+void medium_note_alloc(struct site *s, uintptr_t addr, uint64_t size, uint32_t birth_ms);
+/* Allocation path: that block is gone. */
+void medium_note_free(struct site *s, uintptr_t addr, uint64_t size);
+
+/* When a candidate placed since the last check will have lived one
+ * RETAIN_INTERVAL (0: none pending).  Set on the allocation path. */
+extern uint32_t medium_wake_ms;
+int medium_candidate_aged(uint32_t now_ms);
+/* Allocation path (every tracked block, now_ms its birth): is a candidate
+ * old enough to need the sampler?  One load while none is pending; when
+ * one is due, a look at the candidates (which also moves the time on). */
+static inline int medium_wake_due(uint32_t now_ms)
+{
+    uint32_t due = __atomic_load_n(&medium_wake_ms, __ATOMIC_RELAXED);
+    return __builtin_expect(due != 0, 0) && (int32_t)(now_ms - due) >= 0 &&
+           medium_candidate_aged(now_ms);
+}
 
 /* The site's live medium blocks and bytes (estimates), and the variance
  * of the bytes estimate (bytes^2). */

@@ -113,7 +113,11 @@ static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soo
 
 const char *const measure_class_names[MEASURE_CLASSES] = { "first", "table", "changed", "at_rest" };
 
-void retention_init(void (*wake)(void)) { wake_sampler = wake; }
+void retention_init(void (*wake)(void))
+{
+    wake_sampler = wake;
+    medium_init();
+}
 
 static uint32_t now_ms(void) { return clock_since_start_ms(clock_now_ns()); }
 
