@@ -827,25 +827,28 @@ static int site_finding(struct medium_site *m, uint32_t t, struct finding *f)
     return 1;
 }
 
-/* After each pass: a site that is a finding keeps it; one that stops being
- * one because its retained blocks were freed (at least half of the watched
- * ones that were retained, freed while still retained: maps destroyed at the
- * end of main) keeps it as a past finding, live: false; one whose blocks
- * refilled drops it.  Caller holds registry_lock. */
+/* After each pass: a site that is a finding keeps it (kept); one that stops
+ * being one because its retained blocks were freed (at least half of the
+ * watched ones that were retained, freed while still retained: maps
+ * destroyed at the end of main) keeps it as a past finding, live: false;
+ * one whose blocks refilled drops it.  While retained blocks are being
+ * freed, a smaller estimate does not replace the kept one: blocks watched in
+ * their place mid-teardown would dilute it.  Caller holds registry_lock. */
 static void keep_site_findings(uint32_t t)
 {
     for (struct medium_site *m = medium_sites(); m; m = m->next) {
         struct finding f;
+        uint32_t freed = m->ended_retained - m->ended_retained_at_keep;
         if (site_finding(m, t, &f)) {
             if (!m->kept)
                 m->kept = arena_alloc(sizeof *m->kept);
-            if (m->kept) {
+            if (m->kept && (m->kept_state != KEPT_LIVE || freed == 0 ||
+                            f.retained_bytes >= m->kept->retained_bytes)) {
                 *m->kept = f;
                 m->kept_state = KEPT_LIVE;
                 m->ended_retained_at_keep = m->ended_retained;
             }
         } else if (m->kept_state == KEPT_LIVE) {
-            uint32_t freed = m->ended_retained - m->ended_retained_at_keep;
             if (2 * (int)freed >= m->kept->sampled_retained) {
                 m->kept->live = 0;
                 m->kept_state = KEPT_PAST;
@@ -854,6 +857,23 @@ static void keep_site_findings(uint32_t t)
             }
         }
     }
+}
+
+/* The site's finding for a report: the current one, unless the site's
+ * retained blocks are being freed and the estimate before the frees was
+ * larger (it is then told with live: false), or the kept past finding.
+ * Caller holds registry_lock. */
+static int site_report(struct medium_site *m, uint32_t t, struct finding *f)
+{
+    int now = site_finding(m, t, f);
+    int freeing = m->kept_state == KEPT_LIVE && m->ended_retained != m->ended_retained_at_keep;
+    if ((m->kept_state == KEPT_PAST || freeing) &&
+        (!now || f->retained_bytes < m->kept->retained_bytes)) {
+        *f = *m->kept;
+        f->live = 0;
+        return 1;
+    }
+    return now;
 }
 
 int retention_findings(struct finding **out, struct measure_scratch *final_pass)
@@ -876,10 +896,8 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
             if (k < n && as_finding(w, t, &f[k]))
                 k++;
         for (struct medium_site *m = medium_sites(); m && k < n; m = m->next)
-            if (site_finding(m, t, &f[k]))
+            if (site_report(m, t, &f[k]))
                 k++;
-            else if (m->kept_state == KEPT_PAST)
-                f[k++] = *m->kept;
     }
     rmutex_unlock(&registry_lock);
     if (f && k > 1)             /* glibc's qsort asks sysinfo() about memory first */

@@ -12,6 +12,8 @@
 // The maps are reserved rather than grown entry by entry, with 8,000 entries
 // each: the same bucket arrays from the same allocator call
 // (_M_allocate_buckets), at a fraction of the nodes' memory and time.
+// A second argument "keep" leaves the maps allocated at exit (else they are
+// destroyed at the end of main, before the exit report).
 // Prints its own truth: TRUTH blocks=N block_bytes=B capacity=C retained=R.
 #include <cstdio>
 #include <cstdlib>
@@ -42,7 +44,7 @@ NOINLINE static Map *make_user_map(long user)
     return m;
 }
 
-static int maps_mode(const char *mode)
+static int maps_mode(const char *mode, bool keep)
 {
     std::vector<Map *> maps;
     maps.reserve(MAPS);
@@ -65,8 +67,9 @@ static int maps_mode(const char *mode)
         entries += (long)m->size();
     printf("TRUTH blocks=%d block_bytes=%zu capacity=%zu retained=%zu entries=%ld\n", MAPS,
            bucket_bytes, bucket_bytes * MAPS, bucket_bytes * drained, entries);
-    for (Map *m : maps)
-        delete m;
+    if (!keep)
+        for (Map *m : maps)
+            delete m;
     return 0;
 }
 
@@ -115,5 +118,5 @@ int main(int argc, char **argv)
             free(b);
         return 0;
     }
-    return maps_mode(mode);
+    return maps_mode(mode, argc > 2 && !strcmp(argv[2], "keep"));
 }
