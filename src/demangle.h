@@ -18,9 +18,10 @@ enum mangling {
     MANGLING_RUST,
 };
 
-/* Names longer than this stay as they are: the C++ demangler keeps its parse
- * on the stack (about 130 bytes per character of the mangled name at worst,
- * measured), and reports run on a 1 MiB stack. */
+/* Names longer than this stay as they are.  libiberty's C++ demangler keeps
+ * its parse on the stack and refuses names over 1024 characters itself (as
+ * __cxa_demangle, the same code, does); the Rust one bounds its recursion,
+ * and this bounds its work. */
 #define DEMANGLE_MAX_MANGLED 4096
 
 /* Which scheme name is mangled in, from its prefix alone (a hint: the name
