@@ -155,6 +155,8 @@ tests/bin/deepbind: PROG_LDFLAGS = -ldl -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
 # fake_python exports _PyRuntime and Py_Version like a python executable
 # (tests/test_python.py); fake_python312 is the same source as "3.12".
 tests/bin/fake_python: TEST_CFLAGS += -rdynamic
+# fake_ruby exports ruby_current_vm_ptr and ruby_version like libruby 3.1.
+tests/bin/fake_ruby: TEST_CFLAGS += -rdynamic
 tests/bin/fake_python312: tests/progs/fake_python.c
 	@mkdir -p tests/bin build/deps
 	$(CC) $(TEST_CFLAGS) -rdynamic -DFAKE_VERSION=0x030C01F0 $(PROG_DEPFLAGS) -o $@ $<

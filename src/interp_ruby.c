@@ -23,6 +23,8 @@
  *             and iseq are set and the iseq is an imemo_iseq.
  *   per frame: the iseq's record (file, label, line index, copied once), and
  *             pc - iseq_encoded (in VALUEs).
+ * A piece that cannot be read (a stale pointer) loses its frame only: the
+ * vectored reads go on past it.
  * The first capture also checks the layout against the live VM once
  * (vm->ractor.main_thread == main_ractor->threads.main, whose ractor and vm
  * point back, and whose ec points to it): a mismatch turns the frames off
@@ -130,6 +132,7 @@ static struct {
     const struct rb_layout *L;
     uintptr_t *vm_ptr;                  /* &ruby_current_vm_ptr */
     int checked;                        /* 1: live layout checked, -1: failed */
+    uintptr_t cached_vm, cached_ractor; /* vm->ractor.main_ractor of that vm */
     int stopped;
 } rb;
 
@@ -155,6 +158,25 @@ static uint32_t u32_at(const unsigned char *b, int off)
 static int rd(uintptr_t from, void *to, size_t n) { return interp_read_raw(from, to, n); }
 
 static int rd_word(uintptr_t from, uintptr_t *to) { return rd(from, to, sizeof *to); }
+
+/* A vectored read that goes on past a piece it cannot read (process_vm_readv
+ * stops at the first): ok[i] = 1 for each piece read whole.  One call when
+ * every piece reads. */
+static void rd_pieces(struct iovec *l, struct iovec *r, int n, unsigned char *ok)
+{
+    int i = 0;
+    while (i < n) {
+        long got = interp_read_vec(l + i, r + i, n - i);
+        if (got < 0)
+            got = 0;
+        while (i < n && (size_t)got >= l[i].iov_len) {
+            got -= (long)l[i].iov_len;
+            ok[i++] = 1;
+        }
+        if (i < n)
+            ok[i++] = 0;        /* the piece it stopped at */
+    }
+}
 
 /* ---- start-up ------------------------------------------------------------ */
 
@@ -220,18 +242,21 @@ static int check_layout(const struct rb_layout *L, uintptr_t vm)
     }
     uintptr_t ractor = 0, main_th = 0, r_main = 0, th_ractor = 0, th_vm = 0, ec = 0, ec_th = 0;
     uintptr_t stack = 0, stack_size = 0, cfp = 0;
+    /* Init_BareVM publishes ruby_current_vm_ptr before it links the main
+     * ractor, thread and context (and mallocs in between): a pointer still
+     * 0, or a read that fails, is a VM being set up, looked at again next
+     * time; only pointers that are all set and disagree fail the check. */
     int ok = rd_word(vm + (uintptr_t)L->vm_main_ractor, &ractor) == 0 && ractor &&
              rd_word(vm + (uintptr_t)L->vm_main_thread, &main_th) == 0 && main_th &&
-             rd_word(ractor + (uintptr_t)L->ractor_main, &r_main) == 0 &&
-             rd_word(main_th + (uintptr_t)L->th_ractor, &th_ractor) == 0 &&
-             rd_word(main_th + (uintptr_t)L->th_vm, &th_vm) == 0 &&
+             rd_word(ractor + (uintptr_t)L->ractor_main, &r_main) == 0 && r_main &&
+             rd_word(main_th + (uintptr_t)L->th_ractor, &th_ractor) == 0 && th_ractor &&
+             rd_word(main_th + (uintptr_t)L->th_vm, &th_vm) == 0 && th_vm &&
              rd_word(main_th + (uintptr_t)L->th_ec, &ec) == 0 && ec &&
-             rd_word(ec + (uintptr_t)L->ec_thread_ptr, &ec_th) == 0 &&
-             rd_word(ec + (uintptr_t)L->ec_vm_stack, &stack) == 0 &&
-             rd_word(ec + (uintptr_t)L->ec_vm_stack_size, &stack_size) == 0 &&
-             rd_word(ec + (uintptr_t)L->ec_cfp, &cfp) == 0;
+             rd_word(ec + (uintptr_t)L->ec_thread_ptr, &ec_th) == 0 && ec_th &&
+             rd_word(ec + (uintptr_t)L->ec_vm_stack, &stack) == 0 && stack &&
+             rd_word(ec + (uintptr_t)L->ec_vm_stack_size, &stack_size) == 0 && stack_size &&
+             rd_word(ec + (uintptr_t)L->ec_cfp, &cfp) == 0 && cfp;
     if (!ok) {
-        /* The VM is still being set up: look again next time. */
         interp_records_unlock();
         return 0;
     }
@@ -409,18 +434,29 @@ static int known_magic(uint32_t flags)
  * bounds and current frame into e. */
 static uintptr_t gvl_ec(const struct rb_layout *L, uintptr_t vm, unsigned char *e)
 {
-    uintptr_t ractor;
-    if (rd_word(vm + (uintptr_t)L->vm_main_ractor, &ractor) < 0 || !ractor)
-        return 0;
-    uintptr_t owner, ec;
+    /* The main ractor of this VM, read once per VM. */
+    uintptr_t ractor = 0;
+    if (__atomic_load_n(&rb.cached_vm, __ATOMIC_ACQUIRE) == vm)
+        ractor = __atomic_load_n(&rb.cached_ractor, __ATOMIC_RELAXED);
+    if (!ractor) {
+        if (rd_word(vm + (uintptr_t)L->vm_main_ractor, &ractor) < 0 || !ractor)
+            return 0;
+        __atomic_store_n(&rb.cached_vm, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&rb.cached_ractor, ractor, __ATOMIC_RELAXED);
+        __atomic_store_n(&rb.cached_vm, vm, __ATOMIC_RELEASE);
+    }
+    uintptr_t owner, ec, tid;
     struct iovec lv[2] = { { &owner, 8 }, { &ec, 8 } };
     struct iovec rv[2] = { { (void *)(ractor + (uintptr_t)L->ractor_gvl_owner), 8 },
                            { (void *)(ractor + (uintptr_t)L->ractor_running_ec), 8 } };
-    if (interp_read_vec(lv, rv, 2) < 0 || !owner || !ec)
+    if (interp_read_vec(lv, rv, 2) != 16 || !owner || !ec)
         return 0;
-    uintptr_t tid;
-    if (rd(ec, e, (size_t)L->ec_thread_ptr + 8) < 0 || word_at(e, L->ec_thread_ptr) != owner ||
-        rd_word(owner + (uintptr_t)L->th_thread_id, &tid) < 0 || tid != (uintptr_t)pthread_self())
+    /* The context and the owner's thread id in one read. */
+    size_t elen = (size_t)L->ec_thread_ptr + 8;
+    struct iovec l2[2] = { { e, elen }, { &tid, 8 } };
+    struct iovec r2[2] = { { (void *)ec, elen }, { (void *)(owner + (uintptr_t)L->th_thread_id), 8 } };
+    if (interp_read_vec(l2, r2, 2) != (long)(elen + 8) || word_at(e, L->ec_thread_ptr) != owner ||
+        tid != (uintptr_t)pthread_self())
         return 0;               /* not the thread that holds the GVL */
     return ec;
 }
@@ -460,8 +496,8 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
         er[2 * k + 1] = (struct iovec){ (void *)iseq, 24 };
         idx[k++] = i;
     }
-    ssize_t got = k ? interp_read_vec(el, er, 2 * k) : 0;
-    int whole = got > 0 ? (int)(got / 32) : 0;
+    unsigned char eok[2 * MAXF];
+    rd_pieces(el, er, 2 * k, eok);
 
     /* The Ruby frames' iseq bodies, in one read. */
     unsigned char bodies[INTERP_MAX_FRAMES][RB_BODY_MAX];
@@ -469,7 +505,9 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
     int finish[INTERP_MAX_FRAMES];
     struct iovec bl[INTERP_MAX_FRAMES], br[INTERP_MAX_FRAMES];
     int m = 0;
-    for (int j = 0; j < whole && j < k && m < max; j++) {
+    for (int j = 0; j < k && m < max; j++) {
+        if (!eok[2 * j] || !eok[2 * j + 1])
+            continue;
         uint32_t fl = (uint32_t)epf[j];
         uint64_t iflags = word_at(ih[j], 0);
         if ((fl & RB_FRAME_FLAG_CFRAME) || !known_magic(fl) ||
@@ -487,9 +525,11 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
         br[m] = (struct iovec){ (void *)body, (size_t)L->body_hi };
         m++;
     }
-    got = m ? interp_read_vec(bl, br, m) : 0;
-    whole = got > 0 ? (int)(got / L->body_hi) : 0;
-    for (int i = 0; i < whole && i < m; i++) {
+    unsigned char bok[INTERP_MAX_FRAMES];
+    rd_pieces(bl, br, m, bok);
+    for (int i = 0; i < m; i++) {
+        if (!bok[i])
+            continue;
         uintptr_t encoded = word_at(bodies[i], L->body_iseq_encoded);
         uint32_t isize = u32_at(bodies[i], L->body_iseq_size);
         if (pcs[i] < encoded || pcs[i] > encoded + (uintptr_t)isize * sizeof(uintptr_t))

@@ -1,6 +1,7 @@
 # A Ruby Hash filled with String keys and mostly deleted, for
 # tests/test_ruby.py.  Prints "GROW ruby_retain.rb:<line>" for the line where
-# the hash grows, then what it did (the same with and without the preload).
+# the hash grows (and "CALLS <line> <line>": the lines of its callers), then
+# what it did (the same with and without the preload).
 #   RUBY_RETAIN_MODE=main    the hash is filled by Cache#load on the main thread
 #   RUBY_RETAIN_MODE=thread  the same on a Thread other than the main one
 #   RUBY_RETAIN_MODE=buffer  not a Hash: a 24 MiB buffer from Fiddle (malloc), the
@@ -30,7 +31,7 @@ end
 class Cache
   attr_reader :items
   def load(n)
-    @items = fill({}, n)
+    @items = fill({}, n) # GROW:load
   end
 
   def drain
@@ -55,15 +56,17 @@ hold = (ENV["RUBY_RETAIN_HOLD"] || "2.5").to_f
 case ENV["RUBY_RETAIN_MODE"] || "main"
 when "main"
   puts "GROW ruby_retain.rb:#{grow_line("hash")}"
+  puts "CALLS #{grow_line("load")} #{grow_line("main")}"
   c = Cache.new
-  c.load(1_000_000)
+  c.load(1_000_000) # GROW:main
   c.drain
   puts "result #{c.items.size}"
   sleep hold
 when "thread"
   puts "GROW ruby_retain.rb:#{grow_line("hash")}"
+  puts "CALLS #{grow_line("load")} #{grow_line("thread")}"
   c = Cache.new
-  t = Thread.new { c.load(1_000_000); c.drain }
+  t = Thread.new { c.load(1_000_000); c.drain } # GROW:thread
   t.join
   puts "result #{c.items.size}"
   sleep hold
