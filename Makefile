@@ -103,7 +103,7 @@ build/ubsan/%.o: src/%.c | build/ubsan
 # PRELOAD_ONLY are the modules that make a program preloaded (the exported
 # malloc family, the constructor); a unit that needs one of their symbols
 # defines it in the test itself (a link seam, see docs/design.md "Tests").
-PRELOAD_ONLY = interpose profiler
+PRELOAD_ONLY = interpose interpose_mmap profiler
 UNIT_OBJS    = $(patsubst %,build/asan/%.o,$(filter-out $(PRELOAD_ONLY),$(SRCS:src/%.c=%)))
 UNIT_LIB     = build/asan/libretain-units.a
 UNIT_CFLAGS  = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \

@@ -15,6 +15,7 @@
 #define RETAIN_HOOKS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define RETAIN_HOOKS(HOOK)                                              \
     /* the malloc family (DESIGN §6) */                                 \
@@ -39,7 +40,12 @@
     HOOK(pipe2, int, (int *, int), next, proc)                                \
     /* a seccomp filter being installed: stop making system calls */    \
     HOOK(prctl, int, (int, ...), next, proc) \
-    HOOK(syscall, long, (long, ...), next, proc)
+    HOOK(syscall, long, (long, ...), next, proc) \
+    /* large anonymous private mappings are blocks too (interpose_mmap.c) */ \
+    HOOK(mmap, void *, (void *, size_t, int, int, int, off_t), next, proc)    \
+    HOOK(mmap64, void *, (void *, size_t, int, int, int, off_t), next, proc)  \
+    HOOK(munmap, int, (void *, size_t), next, proc)                           \
+    HOOK(mremap, void *, (void *, size_t, size_t, int, ...), next, proc)
 
 /* The public API of include/retain.h (weak references resolve to these). */
 #define RETAIN_API(API)                                                 \

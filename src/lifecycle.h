@@ -20,6 +20,7 @@ enum lock_rank {
     LOCK_RANK_SITES,            /* site_table.c: inserting a site */
     LOCK_RANK_THREADS,          /* thread_state.c: the record pool */
     LOCK_RANK_BLOCKS,           /* block_table.c: the 64 shards */
+    LOCK_RANK_MAPPINGS,         /* mapping_table.c: tracked mappings (nothing taken under it) */
     LOCK_RANK_ARENA,            /* arena.c: leaf, taken under several of the above */
 };
 

@@ -7,6 +7,7 @@
 #include "block_table.h"
 #include "interp.h"
 #include "lifecycle.h"
+#include "mapping_table.h"
 #include "modules.h"
 #include "referents.h"
 #include "report.h"
@@ -42,6 +43,8 @@ static const struct module_lifecycle modules[] = {
       thread_state_after_fork_child },
     { "blocks", LOCK_RANK_BLOCKS, NULL, block_table_lock_all, block_table_unlock_all,
       block_table_after_fork_child },
+    { "mappings", LOCK_RANK_MAPPINGS, NULL, mapping_table_lock, mapping_table_unlock,
+      mapping_table_after_fork_child },
     { "arena", LOCK_RANK_ARENA, NULL, arena_lock, arena_unlock, arena_after_fork_child },
 };
 #define NMODULES (sizeof modules / sizeof modules[0])

@@ -101,6 +101,9 @@ static void finding_json(struct report *r, struct strbuf *sb, const struct findi
         }
         sb_puts(sb, "],\n");
     }
+    sb_puts(sb, "     \"source\": ");
+    sb_json_str(sb, f->source ? f->source : "malloc");
+    sb_puts(sb, ",\n");
     if (f->container[0]) {
         sb_puts(sb, "     \"container\": ");
         sb_json_str(sb, f->container);
@@ -156,11 +159,14 @@ void report_json(struct report *r, struct strbuf *sb)
               (unsigned long long)r->liveness.capacity, (unsigned long long)r->liveness.refused,
               r->liveness.refused ? "true" : "false");
     sb_printf(sb, ", \"watch_records\": %llu, \"longest_gap_ms\": %u, \"medium_watches\": %llu, "
-                  "\"medium_sites\": %llu, \"medium_watches_made\": %llu},\n",
+                  "\"medium_sites\": %llu, \"medium_watches_made\": %llu, \"watched_mapped\": %llu, "
+                  "\"watched_mapped_bytes\": %llu},\n",
               (unsigned long long)r->sampler.watch_records, report_longest_gap_ms(r),
               (unsigned long long)r->sampler.medium_watches,
               (unsigned long long)r->sampler.medium_sites,
-              (unsigned long long)r->sampler.medium_watches_made);
+              (unsigned long long)r->sampler.medium_watches_made,
+              (unsigned long long)r->sampler.watched_mapped,
+              (unsigned long long)r->sampler.watched_mapped_bytes);
 
     /* Report-write failures since the last report written (RETAIN_QUIET=1
      * keeps them off stderr: this is where they are told). */

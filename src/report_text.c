@@ -134,8 +134,9 @@ static void finding_text(struct report *r, struct strbuf *sb, int i, const struc
     sb_bytes(sb, (double)f->retained_bytes);
     sb_puts(sb, " retained in a ");
     sb_bytes(sb, (double)f->capacity_bytes);
-    sb_printf(sb, " block at 0x%lx (%s confidence, probe: %s)\n", (unsigned long)f->address,
-              f->confidence, f->probe);
+    sb_printf(sb, " %s at 0x%lx (%s confidence, probe: %s)\n",
+              f->source && !strcmp(f->source, "mmap") ? "mapping (mmap)" : "block",
+              (unsigned long)f->address, f->confidence, f->probe);
     sb_printf(sb, "    occupancy %.1f%% now, %.1f%% at its peak; retained for %.1f s; "
                   "block age %.1f s; %s\n",
               f->occupancy * 100, f->peak_occupancy * 100, f->retained_ms / 1000.0,
@@ -146,7 +147,9 @@ static void finding_text(struct report *r, struct strbuf *sb, int i, const struc
     history_chart(sb, f);
     if (f->container[0])
         sb_printf(sb, "    container: %s\n", f->container);
-    sb_printf(sb, "    allocated at (site %u):\n", f->site ? f->site->id : 0);
+    sb_printf(sb, "    %s at (site %u):\n",
+              f->source && !strcmp(f->source, "mmap") ? "mapped" : "allocated",
+              f->site ? f->site->id : 0);
     stack_text(r, sb, f->site, "      ");
     sb_printf(sb, "    what to do: %s\n\n", f->advice);
 }

@@ -15,6 +15,7 @@
 #include "classify.h"
 #include "mapped_ranges.h"
 #include "medium.h"
+#include "mapping_table.h"
 #include "mem_read.h"
 #include "probes.h"
 #include "site_table.h"
@@ -78,6 +79,7 @@ struct watch {
     struct spinlock lock;       /* held while the sampler copies the block */
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
     int unreadable;             /* its memory vanished without a free: not measured */
+    int mapped;                 /* an anonymous mapping of its own (mmap), not a heap block */
     uint32_t end_ms;
     uint64_t ann_used, ann_capacity;
     int annotated;
@@ -231,11 +233,12 @@ static void retire(struct watch *w, uint32_t t)
 
 /* ---- program threads ---------------------------------------------------- */
 
-struct watch *retention_watch(const struct block *b)
+static struct watch *watch_new(const struct block *b, int mapped)
 {
     struct watch *w = record_take(&spare_watches, sizeof *w);
     if (!w)
         return NULL;
+    w->mapped = mapped;
     w->addr = b->addr;
     w->size = b->size;
     w->site = b->site;
@@ -261,6 +264,10 @@ struct watch *retention_watch(const struct block *b)
     link_watch(w);
     stats.watched_blocks++;
     stats.watched_bytes += b->size;
+    if (mapped) {
+        stats.watched_mapped++;
+        stats.watched_mapped_bytes += b->size;
+    }
     rmutex_unlock(&registry_lock);
     /* A growing table is worth a look now: it may drain before the next
      * periodic pass. */
@@ -268,6 +275,9 @@ struct watch *retention_watch(const struct block *b)
         wake_sampler();
     return w;
 }
+
+struct watch *retention_watch(const struct block *b) { return watch_new(b, 0); }
+struct watch *retention_watch_mapped(const struct block *b) { return watch_new(b, 1); }
 
 void retention_unwatch(struct watch *w, int reallocated)
 {
@@ -293,6 +303,10 @@ void retention_unwatch(struct watch *w, int reallocated)
     rmutex_lock(&registry_lock);
     stats.watched_blocks--;
     stats.watched_bytes -= w->size;
+    if (w->mapped) {
+        stats.watched_mapped--;
+        stats.watched_mapped_bytes -= w->size;
+    }
     /* Who retires the record is decided here, under the lock: this thread,
      * or the pass that holds it (ended alone does not say: it is set
      * before this lock is taken). */
@@ -306,9 +320,16 @@ void retention_unwatch(struct watch *w, int reallocated)
 void retention_annotate(const void *block, size_t used, size_t capacity)
 {
     struct block b;
-    if (!block || !capacity || !block_find((uintptr_t)block, &b) || !b.watch)
+    struct mapping m;
+    struct watch *w = NULL;
+    if (!block || !capacity)
         return;
-    struct watch *w = b.watch;
+    if (block_find((uintptr_t)block, &b))
+        w = b.watch;
+    else if (mapping_find((uintptr_t)block, &m) && m.lo == (uintptr_t)block)
+        w = m.watch;
+    if (!w)
+        return;
     __atomic_store_n(&w->ann_used, used > capacity ? capacity : used, __ATOMIC_RELAXED);
     __atomic_store_n(&w->ann_capacity, capacity, __ATOMIC_RELAXED);
     __atomic_store_n(&w->annotated, 1, __ATOMIC_RELEASE);
@@ -399,6 +420,11 @@ static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed
      * pass holds is not recycled before the pass ends).  Otherwise free
      * waits for the copy. */
     int hold = !mem_reads_safely();
+    /* A mapping can be unmapped or protected where the hooks do not see it
+     * (a raw system call, mprotect): only a read that fails instead of
+     * faulting may touch it. */
+    if (hold && w->mapped)
+        return 0;
     if (hold)
         spin_lock(&w->lock);
     if (__atomic_load_n(&w->ended, __ATOMIC_ACQUIRE)) {
@@ -644,6 +670,7 @@ static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
         f->occupancy = f->peak_occupancy;
     f->retained_bytes = (uint64_t)((double)w->size * (1.0 - f->occupancy / f->peak_occupancy));
     f->probe = probe_table[p]->name;
+    f->source = w->mapped ? "mmap" : "malloc";
     f->advice_hint = probe_table[p]->advice_hint;
     if (probe_table[p]->container)
         probe_table[p]->container(&tr->memo, f->container, sizeof f->container);
@@ -939,6 +966,10 @@ void retention_after_fork_child(void)
         if (w->ended && !w->retire_at_pass_end) {
             stats.watched_blocks--;
             stats.watched_bytes -= w->size;
+            if (w->mapped) {
+                stats.watched_mapped--;
+                stats.watched_mapped_bytes -= w->size;
+            }
         }
         if (w->ended)
             retire(w, w->end_ms);

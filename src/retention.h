@@ -39,6 +39,7 @@ struct finding {
     double peak_occupancy, occupancy;
     uint64_t retained_bytes;    /* site: estimated total */
     const char *probe;          /* the probe's name */
+    const char *source;         /* where the block came from: "malloc" or "mmap" */
     const char *advice_hint;    /* the probe's hint for generic advice, or NULL */
     const char *confidence;
     int live;
@@ -67,6 +68,11 @@ void retention_init(void (*wake)(void));
 
 /* Allocation path: a new large block.  Returns its watch or NULL. */
 struct watch *retention_watch(const struct block *b);
+/* The same for a block that is an anonymous mapping of its own (mmap,
+ * interpose_mmap.c): measured alike, its finding's source is "mmap".  Read
+ * only while reads are safe (mem_read.h): a mapping may be unmapped or
+ * protected behind the hooks' back, where the memcpy fallback would fault. */
+struct watch *retention_watch_mapped(const struct block *b);
 /* Allocation path: the block is about to be freed (or realloc'd); waits if
  * the sampler is reading it right now. */
 void retention_unwatch(struct watch *w, int reallocated);
@@ -116,6 +122,8 @@ struct sampler_stats {
     uint64_t medium_watches;    /* of those, medium blocks watched for their site (medium.h) */
     uint64_t medium_sites;      /* sites that had a sampled medium block */
     uint64_t medium_watches_made;       /* medium watches ever made */
+    uint64_t watched_mapped;    /* of watched_blocks, anonymous mappings (mmap) */
+    uint64_t watched_mapped_bytes;
 };
 void retention_stats(struct sampler_stats *out);
 

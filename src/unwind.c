@@ -53,3 +53,8 @@ int unwind_capture(uintptr_t *ips, int depth)
         ips[i] = (uintptr_t)raw[skip + i];
     return kept;
 }
+
+int unwind_pc_is_ours(uintptr_t pc)
+{
+    return pc >= self_lo && pc < self_hi;
+}

@@ -19,4 +19,7 @@ extern __thread int unwind_active;
  * Returns the number of frames. */
 int unwind_capture(uintptr_t *ips, int depth);
 
+/* 1 if pc lies in libretain's own code (known after unwind_init). */
+int unwind_pc_is_ours(uintptr_t pc);
+
 #endif

@@ -1,0 +1,124 @@
+/* dynsym.c: symbol lookup in a loaded object's own .dynsym, through its
+ * DT_GNU_HASH (or DT_HASH) table, as the loader does for one object. */
+#include "dynsym.h"
+
+#include <elf.h>
+#include <link.h>
+#include <string.h>
+
+struct lookup {
+    uintptr_t pc;
+    const char *name;
+    int found;                  /* an object holds pc */
+    int defines;
+};
+
+/* A dynamic-section address: glibc relocates these in place, other loaders
+ * may not (as in rebind.c). */
+static uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v)
+{
+    return v < base ? base + v : v;
+}
+
+static int defined_function(const ElfW(Sym) *s)
+{
+    unsigned type = ELF64_ST_TYPE(s->st_info);
+    return s->st_shndx != SHN_UNDEF && s->st_value != 0 &&
+           (type == STT_FUNC || type == STT_GNU_IFUNC);
+}
+
+static uint32_t gnu_hash(const char *s)
+{
+    uint32_t h = 5381;
+    for (; *s; s++)
+        h = h * 33 + (unsigned char)*s;
+    return h;
+}
+
+static unsigned long sysv_hash(const char *s)
+{
+    unsigned long h = 0, g;
+    for (; *s; s++) {
+        h = (h << 4) + (unsigned char)*s;
+        if ((g = h & 0xf0000000ul))
+            h ^= g >> 24;
+        h &= ~g;
+    }
+    return h;
+}
+
+static int defines(uintptr_t base, const ElfW(Dyn) *dyn, const char *name)
+{
+    const ElfW(Sym) *symtab = NULL;
+    const char *strtab = NULL;
+    const uint32_t *gnu = NULL;
+    const ElfW(Word) *sysv = NULL;
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        switch (dyn->d_tag) {
+        case DT_SYMTAB: symtab = (const ElfW(Sym) *)dyn_addr(base, dyn->d_un.d_ptr); break;
+        case DT_STRTAB: strtab = (const char *)dyn_addr(base, dyn->d_un.d_ptr); break;
+        case DT_GNU_HASH: gnu = (const uint32_t *)dyn_addr(base, dyn->d_un.d_ptr); break;
+        case DT_HASH: sysv = (const ElfW(Word) *)dyn_addr(base, dyn->d_un.d_ptr); break;
+        }
+    }
+    if (!symtab || !strtab)
+        return 0;
+    if (gnu) {
+        uint32_t nbuckets = gnu[0], symoffset = gnu[1], bloom_words = gnu[2];
+        if (!nbuckets)
+            return 0;
+        const ElfW(Addr) *bloom = (const ElfW(Addr) *)(gnu + 4);
+        const uint32_t *buckets = (const uint32_t *)(bloom + bloom_words);
+        const uint32_t *chain = buckets + nbuckets;
+        uint32_t h = gnu_hash(name);
+        uint32_t i = buckets[h % nbuckets];
+        if (i == 0 || i < symoffset)
+            return 0;           /* an empty bucket */
+        for (;; i++) {
+            uint32_t ch = chain[i - symoffset];
+            if ((ch | 1) == (h | 1) && !strcmp(strtab + symtab[i].st_name, name) &&
+                defined_function(&symtab[i]))
+                return 1;
+            if (ch & 1)
+                break;
+        }
+        return 0;
+    }
+    if (sysv) {
+        ElfW(Word) nbucket = sysv[0];
+        if (!nbucket)
+            return 0;
+        const ElfW(Word) *bucket = sysv + 2, *chain = bucket + nbucket;
+        for (ElfW(Word) i = bucket[sysv_hash(name) % nbucket]; i != STN_UNDEF; i = chain[i])
+            if (!strcmp(strtab + symtab[i].st_name, name) && defined_function(&symtab[i]))
+                return 1;
+    }
+    return 0;
+}
+
+static int object_at(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct lookup *l = arg;
+    const ElfW(Dyn) *dyn = NULL;
+    int holds = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_DYNAMIC)
+            dyn = (const ElfW(Dyn) *)lo;
+        else if (ph->p_type == PT_LOAD && l->pc >= lo && l->pc < lo + ph->p_memsz)
+            holds = 1;
+    }
+    if (!holds)
+        return 0;
+    l->found = 1;
+    l->defines = dyn && defines(info->dlpi_addr, dyn, l->name);
+    return 1;
+}
+
+int dynsym_object_at_defines(uintptr_t pc, const char *name)
+{
+    struct lookup l = { pc, name, 0, 0 };
+    dl_iterate_phdr(object_at, &l);
+    return l.defines;
+}

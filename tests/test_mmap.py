@@ -1,0 +1,211 @@
+"""Blocks that are mappings of their own (interpose_mmap.c, mapping_table.c).
+
+tests/progs/mmaptable.c maps tables and buffers with mmap, changes them
+with munmap, mremap and MAP_FIXED, and churns them; tests/progs/php_huge.php
+is a PHP array whose bucket array the Zend allocator maps itself.  Findings
+of mappings carry "source": "mmap"; the sampler's watched_mapped counts the
+mappings watched at report time."""
+import os
+import re
+import shutil
+
+from harness import REPO, Watcher, check_totals, frames, test
+
+MiB = 1 << 20
+ALLOCATORS = ["/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+              "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
+              "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"]
+PHP_SCRIPT = os.path.join(REPO, "tests", "progs", "php_huge.php")
+
+
+def mapped_findings(rep):
+    return [f for f in rep.get("findings") or [] if f.get("source") == "mmap"]
+
+
+def run_mode(ctx, mode, hold="1500", env=None, label=None):
+    """mmaptable MODE, plain and preloaded: the same output; the report."""
+    prog = ctx.bin("mmaptable")
+    plain = ctx.run([prog, mode, hold], preload=False, env=env)
+    od = ctx.outdir(label or mode)
+    pre = ctx.run([prog, mode, hold], outdir=od, env=env)
+    ctx.same_output(plain, pre)
+    return ctx.report(od, pre.pid)
+
+
+@test
+def test_mmap_table_found(ctx):
+    """A 64 MiB private anonymous mapping used as a table of pointers, 60%
+    full, drained to 0.6% and kept: one finding with "source": "mmap", the
+    mapping's address and size, its stack innermost table() (the mmap
+    call's caller) in mmaptable.c; the text report says "mapping (mmap)";
+    the mapping counts in the totals and in its site's live bytes."""
+    rep = run_mode(ctx, "table")
+    fs = mapped_findings(rep)
+    if not ctx.check(len(fs) == 1 and len(rep.get("findings") or []) == 1,
+                     f"findings {[(f.get('source'), f.get('capacity_bytes')) for f in rep.get('findings') or []]}:"
+                     " expected one, of the mapping"):
+        return
+    f = fs[0]
+    ctx.check(f.get("capacity_bytes") == 64 * MiB and f.get("live") is True,
+              f"finding capacity {f.get('capacity_bytes')} live {f.get('live')}: expected 64 MiB, live")
+    ctx.check(int(f.get("address", "0x1"), 16) % 4096 == 0, f"address {f.get('address')} not page-aligned")
+    ctx.check(f.get("occupancy", 1) < 0.05 and f.get("peak_occupancy", 0) > 0.4,
+              f"occupancy {f.get('occupancy')} peak {f.get('peak_occupancy')}: expected ~0.006 of ~0.6")
+    st = frames(f)
+    ctx.check(st and st[0].get("function") == "table" and
+              os.path.basename(st[0].get("file") or "") == "mmaptable.c",
+              f"innermost frame {st[:1]}: expected table() in mmaptable.c")
+    sites = {s["id"]: s for s in rep.get("sites") or []}
+    site = sites.get(f.get("site"))
+    ctx.check(site and site.get("live_bytes") == 64 * MiB,
+              f"the finding's site {site and site.get('live_bytes')} live bytes: expected 64 MiB")
+    ctx.check((rep.get("totals") or {}).get("live_bytes", 0) >= 64 * MiB,
+              f"totals.live_bytes {(rep.get('totals') or {}).get('live_bytes')}: the mapping is not counted")
+    sm = rep.get("sampler") or {}
+    ctx.check(sm.get("watched_mapped") == 1 and sm.get("watched_mapped_bytes") == 64 * MiB,
+              f"sampler watched_mapped {sm.get('watched_mapped')} ({sm.get('watched_mapped_bytes')} bytes):"
+              " expected 1 (64 MiB)")
+    check_totals(ctx, rep)
+    txt = open(os.path.join(ctx.outdir("table"), f"r.{rep['pid']}.txt")).read()
+    ctx.check("MiB mapping (mmap) at" in txt, "the text report does not say the block is a mapping")
+
+
+@test
+def test_mmap_not_tables(ctx):
+    """Mappings that are not tables, or not the program's anonymous memory:
+    a 64 MiB byte buffer filled with random bytes and kept (watched, no
+    finding); the drained table of test_mmap_table_found in a private
+    mapping of a file and in a shared anonymous mapping (not watched at
+    all: watched_mapped 0 while they are still mapped at exit, no finding)."""
+    rep = run_mode(ctx, "buffer")
+    sm = rep.get("sampler") or {}
+    ctx.check(sm.get("watched_mapped") == 1, f"buffer: watched_mapped {sm.get('watched_mapped')}, expected 1")
+    ctx.check(not rep.get("findings"), f"buffer: findings {len(rep.get('findings') or [])}, expected none")
+    for mode in ("file", "shared"):
+        rep = run_mode(ctx, mode)
+        sm = rep.get("sampler") or {}
+        ctx.check(sm.get("watched_mapped") == 0 and not rep.get("findings"),
+                  f"{mode}: watched_mapped {sm.get('watched_mapped')}, findings "
+                  f"{len(rep.get('findings') or [])}: a {mode} mapping must not be tracked")
+
+
+@test
+def test_mmap_reshaped(ctx):
+    """A tracked 64 MiB mapping cut at its head and tail by munmap, split
+    by a munmap in its middle (the 4 MiB piece then unmapped), grown and
+    moved by mremap to 96 MiB, shrunk in place by mremap to 40 MiB, its
+    last 8 MiB replaced by a MAP_FIXED mapping (then unmapped), an
+    unaligned munmap refused; the 32 MiB left is filled and drained: one
+    finding, of exactly 32 MiB at the mapping's final address, whose stack
+    is the mremap's (reshape()); nothing else watched at exit; the program
+    runs as without the preload."""
+    rep = run_mode(ctx, "reshape")
+    fs = rep.get("findings") or []
+    if not ctx.check(len(fs) == 1, f"findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}:"
+                     " expected one"):
+        return
+    f = fs[0]
+    ctx.check(f.get("source") == "mmap" and f.get("capacity_bytes") == 32 * MiB,
+              f"finding source {f.get('source')} capacity {f.get('capacity_bytes')}: expected mmap, 32 MiB")
+    st = frames(f)
+    ctx.check(st and st[0].get("function") == "reshape",
+              f"innermost frame {st[:1]}: expected reshape() (the mremap)")
+    sm = rep.get("sampler") or {}
+    ctx.check(sm.get("watched_mapped") == 1 and sm.get("watched_mapped_bytes") == 32 * MiB,
+              f"watched_mapped {sm.get('watched_mapped')} ({sm.get('watched_mapped_bytes')} bytes):"
+              " expected 1 (32 MiB)")
+    check_totals(ctx, rep)
+
+
+@test
+def test_mmap_churn(ctx):
+    """Two threads map 1-8 MiB tables, fill them, cut their heads, split
+    them, grow them with mremap and unmap them, for 3 s, while the sampler
+    measures every millisecond (RETAIN_INTERVAL=1): no crash, the same
+    output, mappings measured, none left watched at exit."""
+    rep = run_mode(ctx, "churn", hold="3000", env={"RETAIN_INTERVAL": "1"})
+    sm = rep.get("sampler") or {}
+    ctx.check(sum((sm.get("measurements") or {}).values()) > 0, f"no measurement at all: {sm}")
+    ctx.check(sm.get("watched_mapped") == 0, f"watched_mapped {sm.get('watched_mapped')} at exit, expected 0")
+    check_totals(ctx, rep)
+
+
+@test
+def test_mmap_allocator_chunks(ctx):
+    """Allocators that map their chunks with mmap through the C library
+    (Debian's jemalloc, tcmalloc, mimalloc, preloaded after libretain):
+    big malloc blocks churned, then a 64 MiB malloc'd table drained.  One
+    finding, the malloc block's ("source": "malloc"); no mapping watched
+    and no site with a frame in the allocator (their chunks are mapped
+    inside malloc, or by code in an object that defines malloc)."""
+    prog = ctx.bin("mmaptable")
+    found = [a for a in ALLOCATORS if os.path.exists(a)]
+    if not found:
+        ctx.fatal("no libjemalloc2 / libtcmalloc-minimal4 / libmimalloc2.0 (tools/install-deps.sh)")
+    for lib in found:
+        name = os.path.basename(lib)
+        env = {"LD_PRELOAD": f"{os.path.join(REPO, 'libretain.so')} {lib}"}
+        plain = ctx.run([prog, "heap", "1500"], preload=False, env={"LD_PRELOAD": lib})
+        od = ctx.outdir(name)
+        pre = ctx.run([prog, "heap", "1500"], outdir=od, env=env)
+        ctx.same_output(plain, pre, what=f"mmaptable heap under {name}")
+        rep = ctx.report(od, pre.pid)
+        fs = rep.get("findings") or []
+        ctx.check(len(fs) == 1 and fs[0].get("source") == "malloc" and
+                  fs[0].get("capacity_bytes") == 64 * MiB,
+                  f"{name}: findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}:"
+                  " expected one, the 64 MiB malloc block")
+        sm = rep.get("sampler") or {}
+        ctx.check(sm.get("watched_mapped") == 0,
+                  f"{name}: watched_mapped {sm.get('watched_mapped')}: the allocator's chunks were tracked")
+        inside = [s["id"] for s in rep.get("sites") or []
+                  if any(name.split(".so")[0] in (fr.get("module") or "") for fr in frames(s))]
+        ctx.check(not inside, f"{name}: sites {inside} have frames in the allocator")
+
+
+@test
+def test_php_huge_block(ctx):
+    """Real PHP (php-cli, its own allocator: no USE_ZEND_ALLOC=0): an array
+    of 1M integer keys (a hash, 2^20 buckets: a 40 MiB huge block that the
+    Zend allocator maps with mmap) filled, 99% unset and kept.  While it is
+    kept, a report shows it watched (sampler.watched_mapped >= 1 with at
+    least 40 MiB) and its site, of 40 MiB live, has PHP frames: fill() at
+    the line where the array grows, then {main}.  The program's output is
+    unchanged.  The finding itself is not asserted: the probes do not yet
+    read PHP's bucket layout (an unset bucket changes only its type word;
+    issue 11), the same block under USE_ZEND_ALLOC=0 is not found either."""
+    php = shutil.which("php")
+    if not php:
+        ctx.fatal("php missing (tools/install-deps.sh installs php-cli)")
+    plain = ctx.run([php, PHP_SCRIPT], preload=False, env={"PHP_RETAIN_HOLD": "0"})
+    m = re.search(rb"GROW php_huge\.php:(\d+)", plain.out)
+    if not m:
+        ctx.fatal(f"php_huge.php printed no GROW line (rc {plain.rc}, {plain.err[-200:]!r})")
+    line = int(m.group(1))
+    od = ctx.outdir()
+    env = {"PHP_RETAIN_HOLD": "1.5", "RETAIN_REPORT_INTERVAL": "1"}
+    proc = ctx.start([php, PHP_SCRIPT], outdir=od, env=env)
+    w = Watcher(ctx, proc, os.path.join(od, f"r.{proc.pid}.json"))
+    res = w.finish("php php_huge.php", seconds=90)
+    ctx.same_output(plain, res)
+    best = None
+    for t, running, rep in w.seen:
+        if not running or rep.get("reason") != "periodic":
+            continue
+        sm = rep.get("sampler") or {}
+        for s in rep.get("sites") or []:
+            st = frames(s)
+            php_fr = [fr for fr in st if fr.get("language") == "php"]
+            if (s.get("live_bytes", 0) >= 40 * MiB and php_fr and php_fr[0].get("function") == "fill"
+                    and php_fr[0].get("line") == line):
+                if sm.get("watched_mapped", 0) >= 1 and sm.get("watched_mapped_bytes", 0) >= 40 * MiB:
+                    best = (rep, s)
+    if not ctx.check(best, f"no periodic report while the array was kept shows a watched mapping of"
+                           f" 40 MiB at a site with fill() at php_huge.php:{line} "
+                           f"({len(w.seen)} reports seen)"):
+        return
+    rep, s = best
+    names = [fr.get("function") for fr in frames(s) if fr.get("language") == "php"]
+    ctx.check(names[:2] == ["fill", "{main}"], f"PHP frames {names}: expected fill, {{main}}")
+    if not mapped_findings(rep):
+        ctx.note("no finding for the PHP bucket array: the probes do not read its layout yet (issue 11)")
