@@ -26,6 +26,9 @@
 #   chromium, nodejs, npm: tests/test_frontend.py loads the HTML report in headless
 #                  chromium through playwright-core (npm, tests/browser/package-lock.json)
 #   golang-go      `go tool pprof` reads retain's pprof output in the tests
+#   libjemalloc2, libtcmalloc-minimal4, libmimalloc2.0: allocators that map their
+#                  chunks with mmap through the C library; tests/test_mmap.py runs
+#                  under each and checks that their chunks are not taken for tables
 #   ruby (also above), lua5.4, tcl, perl, rustc: real runtimes whose own hash tables
 #                  (st_table, Lua nodes, Tcl_HashTable, HvARRAY, hashbrown)
 #                  tests/test_runtimes.py fills, drains and looks for (issue 11);

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "block_table.h"
 #include "guard.h"
+#include "mapping_table.h"
 #include "referents.h"
 #include "registry.h"
 #include "retention.h"
@@ -65,6 +66,14 @@ static void *take_referents(void *arg)
     return NULL;
 }
 
+static void *take_mappings(void *arg)
+{
+    struct mapping m;
+    mapping_find((uintptr_t)arg, &m);
+    __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
 /* While prefork holds the locks, fn must block; after postfork_parent it
  * must finish. */
 static void held_at_fork(const char *what, void *(*fn)(void *), uintptr_t arg)
@@ -91,6 +100,9 @@ int main(void)
     held_at_fork("block table", take_blocks, 2);
     held_at_fork("retention registry", take_retention, 3);
     held_at_fork("referents", take_referents, 4);
+    struct mapping tracked = { .lo = 0x100000, .hi = 0x200000 };
+    CHECK(mapping_insert(&tracked) == 0, "a mapping could not be inserted");
+    held_at_fork("mapping table", take_mappings, 0x100000);
     UNIT_CASE("prefork and postfork can repeat");
     for (int i = 0; i < 100; i++) {
         registry_prefork();
