@@ -178,12 +178,12 @@ def test_php_array_str_drained(ctx):
     check_drained(ctx, [program(ctx, "php"), PHP, "str_drained"], "str_drained", MALLOC)
 
 
-@test(xfail="issue 11: with Zend's allocator the 40 MiB array is a huge block mmap'ed "
-            "directly, never a malloc: only mmap tracking can see it")
+@test
 def test_php_array_zend_alloc_drained(ctx):
     """The integer-keyed PHP array with PHP's own allocator (the default):
     zend_mm_alloc_huge maps the 40 MiB data with mmap (through libc); 99%
-    unset, it must be a finding all the same."""
+    unset, it must be a finding all the same (a mapping tracked as a block,
+    interpose_mmap.c; xfail before it)."""
     check_drained(ctx, [program(ctx, "php"), PHP, "int_drained"], "zend_int_drained")
 
 
