@@ -145,7 +145,9 @@ static int is_runtime(const struct frame *f)
     static const char *const prefixes[] = { "operator new", "operator delete", "std::", "__gnu_cxx::",
         "malloc", "calloc", "realloc", "__libc_", "_dl_", "PyMem_", "PyObject_Malloc",
         "_PyObject_", "ruby_xmalloc", "objspace_", "emalloc", "_emalloc", NULL };
-    if (!f->function)
+    /* the library's judgement, by namespace (src/stdlib_frames.h): Rust's
+     * core::, alloc::, hashbrown:: frames among them */
+    if (!f->function || f->stdlib)
         return 1;
     for (int i = 0; prefixes[i]; i++)
         if (!strncmp(f->function, prefixes[i], strlen(prefixes[i])))

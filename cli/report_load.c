@@ -172,6 +172,7 @@ static void load_stack(struct loader *ld, json_t *obj, const char *where, struct
         get_int(ld, f, "line", w, 0, &line);
         fr->line = (long)line;
         fr->inlined = json_is_true(json_object_get(f, "inlined"));
+        fr->stdlib = json_is_true(json_object_get(f, "stdlib"));
     }
 }
 

@@ -15,6 +15,7 @@ struct frame {
     const char *language;       /* "python", "ruby", "php"; NULL = native */
     long line;                  /* 0 when unknown */
     int inlined;                /* inlined into the next frame (same address) */
+    int stdlib;                 /* the language's runtime or standard library ("stdlib": true) */
 };
 
 /* Leaf first, as in the report. */

@@ -3,6 +3,7 @@
 #include "interp.h"
 #include "report.h"
 #include "site_table.h"
+#include "stdlib_frames.h"
 
 #include <string.h>
 
@@ -22,6 +23,8 @@ static void frame_json(struct strbuf *sb, const struct frame *f)
     if (f->language) {
         sb_puts(sb, ", \"language\": ");
         sb_json_str(sb, f->language);
+    } else if (frame_is_stdlib(f)) {
+        sb_puts(sb, ", \"stdlib\": true");     /* the runtime's or standard library's */
     }
     sb_puts(sb, "}");
 }

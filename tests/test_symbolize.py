@@ -221,11 +221,11 @@ def rustc():
 def rust_names_report(ctx, mangling):
     """Builds tests/progs/rust/rust_names.rs as crate core_tables with `mangling`
     (legacy: rustc's default; v0: -C symbol-mangling-version=v0), runs it
-    plainly and preloaded; returns (report, exe) or (None, None) after a note."""
+    plainly and preloaded; returns (report, exe, its path), or Nones after a note."""
     rc = rustc()
     if not rc:
         ctx.note("skip: no rustc (tools/install-deps.sh installs Debian's rustc)")
-        return None, None
+        return None, None, None
     exe = os.path.join(ctx.tmp, f"core_tables_{mangling}")
     argv = [rc, "-O", "-g", "--crate-name", "core_tables", "-o", exe, RUST_NAMES]
     if mangling == "v0":
@@ -235,7 +235,7 @@ def rust_names_report(ctx, mangling):
         if mangling == "v0" and "symbol-mangling-version" in r.stderr:
             ctx.note(f"skip: {rc} does not take -C symbol-mangling-version=v0: "
                      f"{r.stderr.strip().splitlines()[0][:200]}")
-            return None, None
+            return None, None, None
         ctx.fatal(f"{' '.join(argv)} failed: {r.stderr[-500:]}")
     nm = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
     want = "_RNv" if mangling == "v0" else "_ZN11core_tables10fill_table17h"
@@ -246,11 +246,11 @@ def rust_names_report(ctx, mangling):
     ctx.same_output(plain, pre)
     rep = ctx.report(od, pre.pid)
     check_basic(ctx, rep, pre.pid, "exit", os.path.basename(exe))
-    return rep, exe
+    return rep, exe, os.path.join(od, f"r.{pre.pid}.json")
 
 
 def check_rust_names(ctx, mangling, generic, closure):
-    rep, exe = rust_names_report(ctx, mangling)
+    rep, exe, path = rust_names_report(ctx, mangling)
     if rep is None:
         return
     sites = rep.get("sites") or []
@@ -277,6 +277,20 @@ def check_rust_names(ctx, mangling, generic, closure):
         advice = index[0].get("advice") or ""
         ctx.check("(The array is allocated in core_tables::alloc::build_index.)" in advice,
                   f"advice does not name core_tables::alloc::build_index: {advice[-160:]!r}")
+    # The report marks the standard library's frames ("stdlib": true), and
+    # the retain command's "allocated in" line follows that judgement.
+    marked = {f.get("function") for f in own if f.get("stdlib")}
+    unmarked = {f.get("function") for f in own if not f.get("stdlib")}
+    ctx.check("alloc::vec::from_elem" in {str(n).split("::<")[0] for n in marked},
+              f"alloc::vec::from_elem not marked stdlib (marked: {sorted(map(str, marked))[:4]})")
+    ctx.check(not [n for n in unmarked if str(n).startswith(("alloc::", "<alloc::", "core::"))],
+              f"standard library frames not marked: {[n for n in unmarked if str(n).startswith(('alloc::', '<alloc::', 'core::'))][:3]}")
+    ctx.check("core_tables::alloc::build_index" in unmarked, "the program's build_index marked stdlib")
+    cli = subprocess.run([os.path.join(REPO, "retain"), "report", path], capture_output=True,
+                         text=True, timeout=60)
+    line = next((l for l in cli.stdout.splitlines() if "allocated in" in l and "what to do" not in l), "")
+    ctx.check("allocated in core_tables::alloc::build_index" in line,
+              f"retain report: {line.strip()!r} (rc {cli.returncode}, {cli.stderr[-200:]!r})")
 
 
 @test
