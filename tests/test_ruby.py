@@ -35,13 +35,13 @@ def read_text(ctx, outdir, pid):
         return f.read()
 
 
-def hash_run(ctx, mode, outers):
+def hash_run(ctx, mode, outers, keys="str"):
     """Runs ruby_retain.rb in `mode`; the largest finding must be the hash's
     table with Ruby frames: fill at the GROW line, then `outers` at the lines
     of their calls (the outermost one deep in <main>'s iseq, past the 54
     positions Ruby's line index keeps as immediate ranks)."""
     ruby = need_ruby(ctx)
-    env = {"RUBY_RETAIN_MODE": mode}
+    env = {"RUBY_RETAIN_MODE": mode, "RUBY_RETAIN_KEYS": keys}
     plain = ctx.run([ruby, SCRIPT], preload=False, env=dict(env, RUBY_RETAIN_HOLD="0"), timeout=120)
     m = re.search(rb"GROW ruby_retain\.rb:(\d+)", plain.out)
     if not m:
@@ -51,7 +51,8 @@ def hash_run(ctx, mode, outers):
     if not calls:
         ctx.fatal(f"ruby_retain.rb printed no CALLS line ({plain.out[:200]!r})")
     outer_lines = [int(calls.group(1)), int(calls.group(2))]
-    od = ctx.outdir(mode)
+    mode = mode if keys == "str" else f"{mode}, {keys} keys"
+    od = ctx.outdir(mode.replace(", ", "-").replace(" ", "_"))
     pre = ctx.run([ruby, SCRIPT], outdir=od, env=dict(env, RUBY_RETAIN_HOLD="2.5"), timeout=180)
     ctx.same_output(plain, pre, what=f"ruby ruby_retain.rb ({mode})")
     rep = ctx.report(od, pre.pid)
@@ -111,6 +112,14 @@ def test_ruby_hash_thread(ctx):
     frames are read there (the thread holding the GVL): fill at the line,
     load, then the thread's block in <main>; the same container."""
     hash_run(ctx, "thread", ["load", "block in <main>"])
+
+
+@test
+def test_ruby_hash_int_keys(ctx):
+    """The same Hash with 1,000,000 Integer (Fixnum) keys, 99% deleted: the
+    finding is the same st_table entries array (Ruby hashes Fixnums with the
+    same mixed bits as Strings), with fill's line and the Hash's advice."""
+    hash_run(ctx, "main", ["load", "<main>"], keys="int")
 
 
 @test

@@ -12,6 +12,9 @@
 #   RUBY_RETAIN_MODE=stress  four Threads allocating Strings, Arrays and
 #                            Hashes of every size at once (no retention)
 # RUBY_RETAIN_HOLD: seconds to sleep after the deletes (default 2.5).
+# RUBY_RETAIN_KEYS=int: the hash's keys are Integers (Fixnums), not Strings.
+INT_KEYS = ENV["RUBY_RETAIN_KEYS"] == "int"
+
 def grow_line(tag)
   File.readlines(__FILE__).each_with_index do |l, i|
     return i + 1 if l.rstrip.end_with?("# GROW:" + tag)
@@ -22,7 +25,7 @@ end
 def fill(h, n)
   i = 0
   while i < n
-    h["session-#{i}"] = i # GROW:hash
+    h[INT_KEYS ? i * 7919 + 1_000_003 : "session-#{i}"] = i # GROW:hash
     i += 1
   end
   h
@@ -35,7 +38,7 @@ class Cache
   end
 
   def drain
-    @items.delete_if { |k, _| !k.end_with?("00") }
+    @items.delete_if { |k, _| INT_KEYS ? k % 100 != 3 : !k.end_with?("00") }
   end
 end
 
