@@ -88,6 +88,11 @@ static void finding_html(FILE *fp, const struct report *r, size_t i)
     fputs(" confidence", fp);
     if (!strcmp(f->kind, "site") && f->has_blocks)
         fprintf(fp, "; %" PRIu64 " blocks from one call site", f->blocks);
+    if (!strcmp(f->kind, "site") && f->has_sampled)
+        fprintf(fp, " (estimated from %" PRIu64 " watched blocks, %" PRIu64 " of them retained;"
+                    " occupancies are the example block's%s%s)",
+                f->sampled_blocks, f->sampled_retained, f->has_block_bytes ? ", of " : "",
+                f->has_block_bytes ? fmt_bytes((double)f->block_bytes, b) : "");
     if (f->has_error)
         fprintf(fp, "; &plusmn; %s", fmt_bytes(f->retained_bytes_error, a));
     if (f->has_resident)

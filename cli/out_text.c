@@ -31,6 +31,12 @@ static void print_finding(FILE *fp, size_t i, const struct finding *f)
         fprintf(fp, "    %llu blocks from one call site%s%s\n", (unsigned long long)f->blocks,
                 f->has_error ? ", retained bytes \xc2\xb1 " : "",
                 f->has_error ? fmt_bytes(f->retained_bytes_error, c) : "");
+    if (site_kind && f->has_sampled)
+        fprintf(fp, "    estimated from %llu watched blocks, %llu of them retained\n",
+                (unsigned long long)f->sampled_blocks, (unsigned long long)f->sampled_retained);
+    if (site_kind)
+        fprintf(fp, "    example block%s%s:\n", f->has_block_bytes ? " of " : "",
+                f->has_block_bytes ? fmt_bytes((double)f->block_bytes, c) : "");
     fprintf(fp, "    occupancy %.1f%% now, %.1f%% at peak; retained for %s; age %s; %s\n",
             100 * f->occupancy, 100 * f->peak_occupancy, fmt_ms((double)f->retained_ms, c),
             fmt_ms((double)f->age_ms, d), f->live ? "still allocated" : "freed before the report");

@@ -198,6 +198,9 @@ static void load_finding(struct loader *ld, json_t *o, size_t i, struct finding 
     opt_u64(ld, o, "retained_ms", w, &f->retained_ms);
     opt_u64(ld, o, "site", w, &f->site);
     f->has_blocks = opt_u64(ld, o, "blocks", w, &f->blocks);
+    f->has_sampled = opt_u64(ld, o, "sampled_blocks", w, &f->sampled_blocks) &
+                     opt_u64(ld, o, "sampled_retained", w, &f->sampled_retained);
+    f->has_block_bytes = opt_u64(ld, o, "block_bytes", w, &f->block_bytes);
     f->has_resident = opt_u64(ld, o, "resident_bytes", w, &f->resident_bytes);
     f->has_error = get_num(ld, o, "retained_bytes_error", w, 0, &f->retained_bytes_error);
     get_num(ld, o, "peak_occupancy", w, 1, &f->peak_occupancy);

@@ -35,6 +35,10 @@ struct finding {
     double peak_occupancy, occupancy, retained_bytes_error;
     uint64_t resident_bytes;
     int has_resident, has_blocks, has_error, live;
+    /* kind "site": how many blocks were watched, how many of those are
+     * retained, and the example block's own size (the address's) */
+    uint64_t sampled_blocks, sampled_retained, block_bytes;
+    int has_sampled, has_block_bytes;
     struct stack stack;
     struct history_point *history;
     size_t nhistory;

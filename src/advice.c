@@ -150,4 +150,13 @@ void advice_write(struct report *r, struct finding *f)
                  short_function_name(where, name, sizeof name));
     else
         snprintf(f->advice, sizeof f->advice, "%s", text);
+    /* A site finding: the same advice holds for each of its blocks. */
+    if (f->kind == FINDING_SITE) {
+        char each[sizeof f->advice + 160];
+        snprintf(each, sizeof each, "About %llu arrays from this one call site are in this "
+                 "state (%d of the %d watched): the fix goes where they are made. %s",
+                 (unsigned long long)f->blocks, f->sampled_retained, f->sampled_blocks, f->advice);
+        memcpy(f->advice, each, sizeof f->advice - 1);
+        f->advice[sizeof f->advice - 1] = 0;
+    }
 }

@@ -273,7 +273,11 @@ static void summary_line(struct report *r, const char *prefix, int ok)
     sb_init(&sb);
     sb_printf(&sb, "%llu allocations, peak ", (unsigned long long)r->counters.allocations);
     sb_bytes(&sb, (double)r->peak_live_bytes);
-    sb_printf(&sb, " live; %d retained block%s", r->nfindings, r->nfindings == 1 ? "" : "s");
+    /* A site finding stands for its (estimated) blocks. */
+    uint64_t blocks = 0;
+    for (int i = 0; i < r->nfindings; i++)
+        blocks += r->findings[i].kind == FINDING_SITE ? r->findings[i].blocks : 1;
+    sb_printf(&sb, " live; %llu retained block%s", (unsigned long long)blocks, blocks == 1 ? "" : "s");
     if (r->nfindings) {
         sb_puts(&sb, " holding ");
         sb_bytes(&sb, (double)retained);

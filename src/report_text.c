@@ -97,7 +97,7 @@ static void site_finding_text(struct report *r, struct strbuf *sb, int i, const 
     sb_bytes(sb, (double)f->retained_bytes);
     sb_puts(sb, " (+/- ");
     sb_bytes(sb, (double)f->retained_bytes_error);
-    sb_printf(sb, ") retained in about %llu blocks of ", (unsigned long long)f->blocks);
+    sb_printf(sb, ") retained in about %llu blocks totalling ", (unsigned long long)f->blocks);
     sb_bytes(sb, (double)f->capacity_bytes);
     sb_printf(sb, " from one call site (%s confidence, probe: %s)\n", f->confidence, f->probe);
     sb_printf(sb, "    estimated from %d watched blocks, %d of them retained; %s\n",
@@ -203,15 +203,32 @@ void report_text(struct report *r, struct strbuf *sb)
 
     uint64_t retained = report_retained_bytes(r);
     sb_puts(sb, "== Retained blocks ==\n");
+    uint64_t blocks = 0;
+    int sites = 0;
+    for (int i = 0; i < r->nfindings; i++) {
+        sites += r->findings[i].kind == FINDING_SITE;
+        blocks += r->findings[i].kind == FINDING_SITE ? r->findings[i].blocks : 1;
+    }
     if (r->nfindings == 0) {
         sb_puts(sb, "None: no watched block (");
         sb_bytes(sb, (double)retain_config.min_size);
-        sb_puts(sb, " or larger) has kept its capacity after its contents went away.\n\n");
+        sb_puts(sb, " or larger) has kept its capacity after its contents went away");
+        if (retain_config.medium_size && retain_config.medium_size < retain_config.min_size) {
+            sb_puts(sb, ", nor have the blocks of any call site of medium blocks (");
+            sb_bytes(sb, (double)retain_config.medium_size);
+            sb_puts(sb, " or larger)");
+        }
+        sb_puts(sb, ".\n\n");
     } else {
-        sb_printf(sb, "%d block%s keep%s ", r->nfindings, r->nfindings == 1 ? "" : "s",
-                  r->nfindings == 1 ? "s" : "");
+        if (sites)
+            sb_printf(sb, "%d finding%s (%d for a call site's medium blocks, estimated): "
+                          "about %llu blocks keep ", r->nfindings, r->nfindings == 1 ? "" : "s", sites,
+                      (unsigned long long)blocks);
+        else
+            sb_printf(sb, "%d block%s keep%s ", r->nfindings, r->nfindings == 1 ? "" : "s",
+                      r->nfindings == 1 ? "s" : "");
         sb_bytes(sb, (double)retained);
-        sb_printf(sb, " beyond what %s contents need; ", r->nfindings == 1 ? "its" : "their");
+        sb_printf(sb, " beyond what %s contents need; ", blocks == 1 ? "its" : "their");
         sb_bytes(sb, (double)report_retained_resident_bytes(r));
         sb_puts(sb, " of that is resident.\n\n");
         for (int i = 0; i < r->nfindings; i++)
@@ -232,8 +249,12 @@ void report_text(struct report *r, struct strbuf *sb)
         sb_printf(sb, "small allocations sampled every %zu bytes on average: per-site figures "
                       "are estimates (RETAIN_SAMPLE=0 for exact counts)\n",
                   retain_config.sample_bytes);
-    sb_printf(sb, "watched %llu large blocks (", (unsigned long long)r->sampler.watched_blocks);
+    sb_printf(sb, "watched %llu blocks (", (unsigned long long)r->sampler.watched_blocks);
     sb_bytes(sb, (double)r->sampler.watched_bytes);
+    if (r->sampler.medium_sites)
+        sb_printf(sb, "; %llu medium blocks of %llu call site(s) among them",
+                  (unsigned long long)r->sampler.medium_watches,
+                  (unsigned long long)r->sampler.medium_sites);
     sb_printf(sb, "), sampler: %llu passes, ", (unsigned long long)r->sampler.passes);
     sb_bytes(sb, (double)r->sampler.bytes_scanned);
     sb_printf(sb, " scanned, %.0f ms CPU\n\n", r->sampler.cpu_ns / 1e6);

@@ -92,7 +92,7 @@ def test_medium_site_drained(ctx):
         return
     with open(os.path.join(od, f"r.{pid}.txt"), errors="replace") as fh:
         text = fh.read()
-    ctx.check(re.search(r"retained in about \d+ blocks of .* from one call site", text)
+    ctx.check(re.search(r"retained in about \d+ blocks totalling .* from one call site", text)
               and "make_user_map" in text, "the text report does not show the site finding")
     if os.access(RETAIN, os.X_OK):
         import subprocess
