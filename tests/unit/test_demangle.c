@@ -5,7 +5,8 @@
  * built as crate core_tables by rustc 1.95 (rustup) with legacy and v0
  * mangling (its symbol table and DWARF linkage names), a HashMap program
  * built by Debian's rustc 1.63 (legacy std, hashbrown) and by rustc 1.95
- * (v0 std, the __rustc allocator shim), libstdc++ and
+ * (v0 std, the __rustc allocator shim), a program with the functions
+ * 表格 and größe_ändern built by Debian's rustc (legacy and v0), libstdc++ and
  * tests/corpus/p3_unordered_map.  The expected v0 results agree with LLVM's
  * independent demangler (llvm-cxxfilt-14); the legacy ones with
  * rustc-demangle's rules (hash dropped, `$u..$` escapes decoded).
@@ -46,6 +47,9 @@ static const struct want cases[] = {
       "17h8b05870d655e73cbE", MANGLING_RUST, "core_tables::main::{{closure}}::{{closure}}" },
     /* fn größe: non-ASCII characters as $u<hex>$ escapes */
     { "_ZN11core_tables13gr$uf6$$udf$e17h35a51eef76f218f8E", MANGLING_RUST, "core_tables::größe" },
+    /* Debian's rustc 1.63: fn 表格 (three-byte UTF-8), fn größe_ändern */
+    { "_ZN3cjk15_$u8868$$u683c$17hf0583d8d1900ec5dE", MANGLING_RUST, "cjk::表格" },
+    { "_ZN3cjk24gr$uf6$$udf$e_$ue4$ndern17h39fac4f37592b9acE", MANGLING_RUST, "cjk::größe_ändern" },
     /* generic code of std monomorphised in the program, and .llvm. suffixes */
     { "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17hcfb1b2d95e3de275E"
       ".llvm.8508007217412206439", MANGLING_RUST, "hashbrown::raw::RawTable<T,A>::reserve_rehash" },
@@ -73,6 +77,8 @@ static const struct want cases[] = {
       "core_tables::main::{closure#0}::{closure#0}" },
     /* punycode */
     { "_RNvCsCMr1FIP0NE_11core_tablesu9gre_6ka8i", MANGLING_RUST, "core_tables::größe" },
+    { "_RNvCslIMTobA2m2M_3cjku7_0xv092e", MANGLING_RUST, "cjk::表格" },
+    { "_RNvCslIMTobA2m2M_3cjku17gre_ndern_h1a1d6m", MANGLING_RUST, "cjk::größe_ändern" },
     { "_RNvCsfLfy6EI15iL_7___rustc12___rust_alloc", MANGLING_RUST, "__rustc::__rust_alloc" },
     { "_RNvNtCslNYArtu3iFV_5alloc5alloc18handle_alloc_error", MANGLING_RUST,
       "alloc::alloc::handle_alloc_error" },
