@@ -111,11 +111,17 @@ void advice_write(struct report *r, struct finding *f)
             text = container_rules[i].text;
             noun = container_rules[i].noun;
         }
-    /* The script's line: the innermost interpreter frame. */
-    const struct frame *script = NULL;
+    /* The script's line: the innermost interpreter frame of the program's
+     * own code (else the innermost one: all in the standard library). */
+    const struct frame *script = NULL, *any = NULL;
     for (int j = 0; j < n && !script; j++)
-        if (frames[j]->language && frames[j]->file)
-            script = frames[j];
+        if (frames[j]->language && frames[j]->file) {
+            any = any ? any : frames[j];
+            if (!frames[j]->stdlib)
+                script = frames[j];
+        }
+    if (!script)
+        script = any;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !text; i++)
         for (int j = 0; j < n; j++) {
             const struct rule *ru = &rules[i];

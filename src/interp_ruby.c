@@ -52,7 +52,10 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -131,6 +134,7 @@ struct rb_iseq_rec {
 static struct {
     const struct rb_layout *L;
     uintptr_t *vm_ptr;                  /* &ruby_current_vm_ptr */
+    const char *object;                 /* the file it is in (libruby, or a static ruby) */
     int checked;                        /* 1: live layout checked, -1: failed */
     uintptr_t cached_vm, cached_ractor; /* vm->ractor.main_ractor of that vm */
     int stopped;
@@ -223,6 +227,7 @@ int ruby_init(struct interp_info *info, char *note, size_t cap)
         return 1;
     }
     rb.vm_ptr = vm;
+    rb.object = di.dli_fname;
     info->frames = 1;
     __atomic_store_n(&rb.L, L, __ATOMIC_RELEASE);
     return 1;
@@ -623,6 +628,57 @@ static int iseq_line(const struct rb_iseq_rec *r, uintptr_t pc_off)
     return line;
 }
 
+/* Ruby's own library (rubylibprefix: stdlib, vendor and bundled gems):
+ * beside libruby (Debian: /usr/lib/x86_64-linux-gnu/../ruby) or under its
+ * lib (a ruby built with --prefix: lib/ruby, or bin/../lib/ruby for a
+ * static one), the directory that holds <major>.<minor>.0; canonical, as
+ * the files are compared canonical.  Report time only (realpath). */
+static const char *ruby_libprefix(void)
+{
+    static int done;
+    static char prefix[PATH_MAX + 1];
+    if (done)
+        return prefix[0] ? prefix : NULL;
+    done = 1;
+    if (!rb.object || !rb_info)
+        return NULL;
+    int major = 0, minor = 0;
+    if (sscanf(rb_info->version, "%d.%d", &major, &minor) != 2)
+        return NULL;
+    const char *slash = strrchr(rb.object, '/');
+    if (!slash)
+        return NULL;
+    static const char *const rel[] = { "/../ruby", "/ruby", "/../lib/ruby" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char cand[PATH_MAX], abi[PATH_MAX + 16];
+        snprintf(cand, sizeof cand, "%.*s%s", (int)(slash - rb.object), rb.object, rel[i]);
+        snprintf(abi, sizeof abi, "%s/%d.%d.0", cand, major, minor);
+        struct stat st;
+        if (stat(abi, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, prefix)) {
+            size_t n = strlen(prefix);
+            if (n + 1 < sizeof prefix) {
+                prefix[n] = '/';
+                prefix[n + 1] = 0;
+                return prefix;
+            }
+        }
+    }
+    prefix[0] = 0;
+    return NULL;
+}
+
+static int ruby_file_is_stdlib(const char *file)
+{
+    if (!file)
+        return 0;
+    if (!strncmp(file, "<internal:", 10))
+        return 1;               /* Ruby's core methods written in Ruby */
+    const char *prefix = ruby_libprefix();
+    char real[PATH_MAX];
+    return prefix && file[0] == '/' && realpath(file, real) &&
+           !strncmp(real, prefix, strlen(prefix));
+}
+
 static void ruby_frame_fill(const uintptr_t *words, const void *arg, struct frame *f)
 {
     const struct rb_iseq_rec *r = arg;
@@ -630,6 +686,7 @@ static void ruby_frame_fill(const uintptr_t *words, const void *arg, struct fram
     f->file = r->filename;
     f->line = iseq_line(r, words[1]);
     f->language = "ruby";
+    f->stdlib = ruby_file_is_stdlib(r->filename);
 }
 
 const struct frame *ruby_frame(const uintptr_t *words)

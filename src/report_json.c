@@ -23,7 +23,8 @@ static void frame_json(struct strbuf *sb, const struct frame *f)
     if (f->language) {
         sb_puts(sb, ", \"language\": ");
         sb_json_str(sb, f->language);
-    } else if (frame_is_stdlib(f)) {
+    }
+    if (frame_is_stdlib(f)) {
         sb_puts(sb, ", \"stdlib\": true");     /* the runtime's or standard library's */
     }
     sb_puts(sb, "}");

@@ -108,6 +108,8 @@ int function_is_stdlib(const char *fn, int mangling)
 
 int frame_is_stdlib(const struct frame *f)
 {
+    if (f->language)
+        return f->stdlib;       /* the interpreter reader's judgement (interp.h) */
     if (contains(f->module, "libc.so") || contains(f->module, "libstdc++"))
         return 1;
     return function_is_stdlib(f->function, f->mangling);

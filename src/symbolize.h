@@ -20,6 +20,7 @@ struct frame {
     int inlined;                /* 1 for a frame that exists only in debug info */
     const char *language;       /* "python" for an interpreter frame (interp.h); NULL: native */
     int mangling;               /* enum mangling (demangle.h) its name was demangled from */
+    int stdlib;                 /* an interpreter frame in the interpreter's own library */
 };
 
 struct symbolizer;

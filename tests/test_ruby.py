@@ -72,6 +72,7 @@ def hash_run(ctx, mode, outers, keys="str"):
     ctx.check(got[:len(want)] == want, f"{mode}: Ruby frames {got}, expected {want}")
     ctx.check(all(isinstance(fr.get("line"), int) and fr["line"] > 0 for fr in rf),
               f"{mode}: a Ruby frame without a line: {got}")
+    ctx.check(not any(fr.get("stdlib") for fr in rf), f"{mode}: the script's frames marked stdlib")
     # Each run of Ruby frames sits just inside the rb_vm_exec that runs it.
     if rf and any(fr.get("function") == "rb_vm_exec" for fr in st):
         i = st.index(rf[0])
@@ -120,6 +121,41 @@ def test_ruby_hash_int_keys(ctx):
     finding is the same st_table entries array (Ruby hashes Fixnums with the
     same mixed bits as Strings), with fill's line and the Hash's advice."""
     hash_run(ctx, "main", ["load", "<main>"], keys="int")
+
+
+@test
+def test_ruby_set_stdlib(ctx):
+    """A Set of 1,000,000 Strings (Ruby's set.rb keeps a Hash), 99% deleted:
+    the innermost Ruby frame is Set#add in Ruby's own library
+    (/usr/lib/ruby/3.1.0/set.rb), marked "stdlib": true; the script's block
+    at the line that fills the Set is not, and the advice names that line,
+    not set.rb's."""
+    ruby = need_ruby(ctx)
+    env = {"RUBY_RETAIN_MODE": "set"}
+    plain = ctx.run([ruby, SCRIPT], preload=False, env=dict(env, RUBY_RETAIN_HOLD="0"), timeout=120)
+    m = re.search(rb"GROW ruby_retain\.rb:(\d+)", plain.out)
+    if not m:
+        ctx.fatal(f"ruby_retain.rb printed no GROW line (rc {plain.rc}, {plain.err[-200:]!r})")
+    line = int(m.group(1))
+    od = ctx.outdir()
+    pre = ctx.run([ruby, SCRIPT], outdir=od, env=dict(env, RUBY_RETAIN_HOLD="2.5"), timeout=180)
+    ctx.same_output(plain, pre, what="ruby ruby_retain.rb (set)")
+    rep = ctx.report(od, pre.pid)
+    fs = rep.get("findings") or []
+    if not ctx.check(fs, "the drained Set is not a finding"):
+        return
+    f = max(fs, key=lambda x: x.get("retained_bytes") or 0)
+    rf = ruby_frames(frames(f))
+    got = [(fr.get("function"), os.path.basename(fr.get("file") or ""), fr.get("line"),
+            bool(fr.get("stdlib"))) for fr in rf]
+    ctx.check(len(rf) >= 2 and got[0][0] == "add" and got[0][3]
+              and (rf[0].get("file") or "").startswith("/usr/lib/ruby/")
+              and got[1] == ("block in <main>", "ruby_retain.rb", line, False),
+              f"Ruby frames {got}: expected add in Ruby's set.rb (stdlib), then block in <main> "
+              f"at ruby_retain.rb:{line}")
+    adv = f.get("advice") or ""
+    ctx.check(f"ruby_retain.rb:{line}" in adv and "set.rb" not in adv,
+              f"advice does not name the script's line ruby_retain.rb:{line}: {adv[-120:]!r}")
 
 
 @test

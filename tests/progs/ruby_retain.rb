@@ -4,6 +4,8 @@
 # what it did (the same with and without the preload).
 #   RUBY_RETAIN_MODE=main    the hash is filled by Cache#load on the main thread
 #   RUBY_RETAIN_MODE=thread  the same on a Thread other than the main one
+#   RUBY_RETAIN_MODE=set     a Set (Ruby's set.rb, a Hash inside) of 1,000,000
+#                            Strings, 99% deleted
 #   RUBY_RETAIN_MODE=buffer  not a Hash: a 24 MiB buffer from Fiddle (malloc), the
 #                            size of a 2^20-entry st_table's entries, laid out as
 #                            2^20 slots of three words, 80% of them used (spread
@@ -72,6 +74,14 @@ when "thread"
   t = Thread.new { c.load(1_000_000); c.drain } # GROW:thread
   t.join
   puts "result #{c.items.size}"
+  sleep hold
+when "set"
+  require "set"
+  puts "GROW ruby_retain.rb:#{grow_line("set")}"
+  seen = Set.new
+  1_000_000.times { |i| seen << "session-#{i}" } # GROW:set
+  seen.delete_if { |k| !k.end_with?("00") }
+  puts "result #{seen.size}"
   sleep hold
 when "buffer"
   require "fiddle"
