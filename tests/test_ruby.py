@@ -162,8 +162,9 @@ def test_ruby_set_stdlib(ctx):
 def test_ruby_buffer_not_a_hash(ctx):
     """Negative control for the st_table rule: a 24 MiB buffer (Fiddle's
     malloc, exactly the size of a 2^20-entry table's entries) of 3-word slots,
-    80% used at its peak, spread as hashing spreads them, by Fixnum-like words
-    and nil (every word a valid VALUE), then cut to 15%.  It is a finding (so
+    80% used at its peak (held 1.5 s), spread as hashing spreads them, by
+    Fixnum-like words and nil (every word a valid VALUE), then cut to 15%
+    (held 3 s).  It is a finding (so
     a rule that took any 24 * 2^k block of VALUEs would name it), with the
     Ruby line of the malloc, but no container: its "hash" words are not
     Ruby's mixed hashes."""
@@ -175,7 +176,7 @@ def test_ruby_buffer_not_a_hash(ctx):
         ctx.fatal(f"ruby_retain.rb printed no GROW line (rc {plain.rc}, {plain.err[-200:]!r})")
     line = int(m.group(1))
     od = ctx.outdir()
-    pre = ctx.run([ruby, SCRIPT], outdir=od, env=dict(env, RUBY_RETAIN_HOLD="2.5"), timeout=180)
+    pre = ctx.run([ruby, SCRIPT], outdir=od, env=dict(env, RUBY_RETAIN_HOLD="3"), timeout=180)
     ctx.same_output(plain, pre, what="ruby ruby_retain.rb (buffer)")
     rep = ctx.report(od, pre.pid)
     fs = [f for f in rep.get("findings") or [] if f.get("capacity_bytes") == 24 << 20]

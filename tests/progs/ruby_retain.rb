@@ -95,7 +95,7 @@ when "buffer"
   puts "GROW ruby_retain.rb:#{grow_line("buffer")}"
   buf = Fiddle::Pointer.malloc(slots * 24) # GROW:buffer
   buf[0, slots * 24] = fill_to.(800)
-  sleep 1
+  sleep 1.5
   buf[0, slots * 24] = fill_to.(150)
   GC.start
   puts "result #{buf[24, 8].unpack1("q<")}"
