@@ -159,7 +159,12 @@ static int is_runtime(const struct frame *f)
 
 const struct frame *stack_blame_frame(const struct stack *s)
 {
-    /* an interpreter's frame is the script's own code: the first one wins */
+    /* an interpreter's frame is the script's own code unless the report
+     * marks it the interpreter's library ("stdlib"): the first such wins,
+     * else the first interpreter frame */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->frames[i].language && !s->frames[i].stdlib)
+            return &s->frames[i];
     for (size_t i = 0; i < s->n; i++)
         if (s->frames[i].language)
             return &s->frames[i];

@@ -128,8 +128,8 @@ def test_ruby_set_stdlib(ctx):
     """A Set of 1,000,000 Strings (Ruby's set.rb keeps a Hash), 99% deleted:
     the innermost Ruby frame is Set#add in Ruby's own library
     (/usr/lib/ruby/3.1.0/set.rb), marked "stdlib": true; the script's block
-    at the line that fills the Set is not, and the advice names that line,
-    not set.rb's."""
+    at the line that fills the Set is not, and the advice (and the retain
+    command's "allocated in" line) names that line, not set.rb's."""
     ruby = need_ruby(ctx)
     env = {"RUBY_RETAIN_MODE": "set"}
     plain = ctx.run([ruby, SCRIPT], preload=False, env=dict(env, RUBY_RETAIN_HOLD="0"), timeout=120)
@@ -156,6 +156,14 @@ def test_ruby_set_stdlib(ctx):
     adv = f.get("advice") or ""
     ctx.check(f"ruby_retain.rb:{line}" in adv and "set.rb" not in adv,
               f"advice does not name the script's line ruby_retain.rb:{line}: {adv[-120:]!r}")
+    # The retain command's "allocated in" line follows the mark too.
+    cli = subprocess.run([os.path.join(REPO, "retain"), "report", os.path.join(od, f"r.{pre.pid}.json")],
+                         capture_output=True, text=True)
+    first = [l.strip() for l in cli.stdout.splitlines() if l.strip().startswith("allocated in")][:1]
+    ctx.check(cli.returncode == 0 and first and first[0].startswith("allocated in block in <main>")
+              and first[0].endswith(f"ruby_retain.rb:{line}"),
+              f"retain report: {first or cli.stderr[-200:]!r}, expected allocated in block in <main> "
+              f"at ruby_retain.rb:{line}")
 
 
 @test
