@@ -178,3 +178,45 @@ def test_medium_size_off(ctx):
     rep = ctx.report(od, bad.pid)
     ctx.check(rep.get("config", {}).get("medium_size") == 65536,
               f"config.medium_size {rep.get('config', {}).get('medium_size')!r} after a bad value")
+
+
+PYTHON = "/usr/bin/python3.11"
+
+
+@test(serial=True)
+def test_medium_site_python(ctx):
+    """CPython 3.11 (Debian's): 400 dicts of 5,000 int keys, every key deleted:
+    one site finding at the script's line, its container the dict keys, blocks
+    and capacity within 20% of the truth (the program reads its keys object's
+    size from the header), retained within 3 standard errors of it.  The same
+    dicts kept full: no site finding.  (An interpreter's own arenas, changing
+    all the time while it fills, once kept every medium block's first look
+    waiting until after the drain.)"""
+    if not os.access(PYTHON, os.X_OK):
+        ctx.fatal(f"{PYTHON} missing (tools/install-deps.sh installs python3)")
+    script = os.path.join(REPO, "tests", "progs", "py_medium.py")
+    for mode in ("drained", "full"):
+        od = ctx.outdir(mode)
+        plain = ctx.run([PYTHON, script, mode], preload=False, timeout=120)
+        pre = ctx.run([PYTHON, script, mode], outdir=od, timeout=120)
+        ctx.same_output(plain, pre, what=f"py_medium.py {mode}")
+        t = truth(ctx, plain)
+        rep = ctx.report(od, pre.pid)
+        sf = [f for f in site_findings(rep)
+              if any(fr.get("language") == "python" and str(fr.get("file", "")).endswith("py_medium.py")
+                     for fr in frames(f))]
+        if mode == "full":
+            ctx.check(not sf, f"site findings for full dicts: {[(f['blocks'], f['retained_bytes']) for f in sf]}")
+            continue
+        if not ctx.check(len(sf) == 1, f"{len(sf)} site findings at py_medium.py; expected 1 "
+                         f"(all findings: {[(f.get('kind'), f.get('retained_bytes')) for f in rep.get('findings') or []]})"):
+            continue
+        f = sf[0]
+        ctx.check("python dict keys" in str(f.get("container")), f"container {f.get('container')!r}")
+        ctx.check(abs(f.get("blocks", 0) - t["blocks"]) <= 0.2 * t["blocks"],
+                  f"blocks {f.get('blocks')}, true {t['blocks']}")
+        ctx.check(abs(f["capacity_bytes"] - t["capacity"]) <= 0.2 * t["capacity"],
+                  f"capacity_bytes {f['capacity_bytes']}, true {t['capacity']}")
+        err = f.get("retained_bytes_error") or 0
+        ctx.check(abs(f["retained_bytes"] - t["retained"]) <= 3 * err and err <= 0.2 * t["retained"],
+                  f"retained_bytes {f['retained_bytes']} +- {err}, true {t['retained']}")
