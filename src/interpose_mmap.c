@@ -16,8 +16,9 @@
  *   libdw's, and the real allocator's under the malloc wrappers (jemalloc,
  *   tcmalloc, mimalloc map their chunks from inside malloc);
  * - mappings whose caller lies in an object that defines malloc itself: an
- *   allocator's arenas mapped outside a malloc call (its constructor, its
- *   background threads), whatever its name; the C library maps its own
+ *   allocator's chunks mapped outside a malloc call (through its own entry
+ *   points, jemalloc's mallocx, mimalloc's mi_malloc, which Rust's
+ *   allocator crates call), whatever its name; the C library maps its own
  *   through an internal mmap that no preload sees;
  * - shared, file-backed, read-only or PROT_NONE (reserved) mappings, and
  *   stacks (MAP_STACK, MAP_GROWSDOWN).
@@ -100,11 +101,17 @@ static int wanted(int prot, int flags, size_t len)
 }
 
 /* The hooks do work only where the profiler is running, outside its own
- * code, and on a thread with a record. */
+ * code, on a thread with a record, and for a caller that is not an
+ * allocator.  An allocator's code (its object defines malloc) may hold its
+ * own locks here, outside any malloc call (jemalloc's mallocx maps its
+ * extents under its extent mutex): tracking would allocate (the table, the
+ * stack's site) and wait on that lock forever, besides taking its chunks
+ * for the program's blocks.  So it is looked up before anything else, and
+ * only when there is work: a mapping that qualifies, or tracked ones. */
 static struct thread_state *enter(uintptr_t caller, struct guard *g)
 {
     if (guard_held() || !__atomic_load_n(&profiler.ready, __ATOMIC_ACQUIRE) ||
-        unwind_pc_is_ours(caller))
+        unwind_pc_is_ours(caller) || dynsym_object_at_defines(caller, "malloc"))
         return NULL;
     *g = guard_enter();
     struct thread_state *ts = thread_state_get();
@@ -244,9 +251,7 @@ static void *mapped(mmap_fn fn, void *addr, size_t len, int prot, int flags, int
     uintptr_t lo = (uintptr_t)p, hi = lo + page_up(len);
     if (!fixed_range)
         cut(ts, lo, hi, 0, 0, &c);      /* stale entries: unmapped behind the hooks */
-    /* An allocator's arena, mapped by code that is an allocator itself
-     * (its object defines malloc), is not one of the program's blocks. */
-    if (wanted(prot, flags, len) && !dynsym_object_at_defines(caller, "malloc"))
+    if (wanted(prot, flags, len))
         track(ts, lo, hi, NULL);
     guard_leave(g);
     return p;

@@ -134,10 +134,16 @@ def test_mmap_churn(ctx):
 def test_mmap_allocator_chunks(ctx):
     """Allocators that map their chunks with mmap through the C library
     (Debian's jemalloc, tcmalloc, mimalloc, preloaded after libretain):
-    big malloc blocks churned, then a 64 MiB malloc'd table drained.  One
-    finding, the malloc block's ("source": "malloc"); no mapping watched
-    and no site with a frame in the allocator (their chunks are mapped
-    inside malloc, or by code in an object that defines malloc)."""
+    big blocks churned, then a 64 MiB table drained.  Through malloc: one
+    finding, the malloc block's ("source": "malloc"), no mapping watched,
+    no site with a frame in the allocator (its chunks are mapped inside
+    malloc, under the wrapper's guard).  Through the allocator's own entry
+    point (mallocx, tc_malloc, mi_malloc: no wrapper sees the call, so the
+    chunks are mapped outside any malloc, by code of an object that defines
+    malloc): no finding, no mapping watched.  A tracker without the object
+    rule reported mimalloc's 68 MiB and 32 MiB segments as drained tables
+    and hung in jemalloc (tracking allocated while mallocx held its extent
+    lock)."""
     prog = ctx.bin("mmaptable")
     found = [a for a in ALLOCATORS if os.path.exists(a)]
     if not found:
@@ -145,22 +151,28 @@ def test_mmap_allocator_chunks(ctx):
     for lib in found:
         name = os.path.basename(lib)
         env = {"LD_PRELOAD": f"{os.path.join(REPO, 'libretain.so')} {lib}"}
-        plain = ctx.run([prog, "heap", "1500"], preload=False, env={"LD_PRELOAD": lib})
-        od = ctx.outdir(name)
-        pre = ctx.run([prog, "heap", "1500"], outdir=od, env=env)
-        ctx.same_output(plain, pre, what=f"mmaptable heap under {name}")
-        rep = ctx.report(od, pre.pid)
-        fs = rep.get("findings") or []
-        ctx.check(len(fs) == 1 and fs[0].get("source") == "malloc" and
-                  fs[0].get("capacity_bytes") == 64 * MiB,
-                  f"{name}: findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}:"
-                  " expected one, the 64 MiB malloc block")
-        sm = rep.get("sampler") or {}
-        ctx.check(sm.get("watched_mapped") == 0,
-                  f"{name}: watched_mapped {sm.get('watched_mapped')}: the allocator's chunks were tracked")
-        inside = [s["id"] for s in rep.get("sites") or []
-                  if any(name.split(".so")[0] in (fr.get("module") or "") for fr in frames(s))]
-        ctx.check(not inside, f"{name}: sites {inside} have frames in the allocator")
+        for mode in ("heap", "native"):
+            what = f"mmaptable {mode} under {name}"
+            plain = ctx.run([prog, mode, "1500"], preload=False, env={"LD_PRELOAD": lib})
+            od = ctx.outdir(f"{name}-{mode}")
+            pre = ctx.run([prog, mode, "1500"], outdir=od, env=env)
+            ctx.same_output(plain, pre, what=what)
+            rep = ctx.report(od, pre.pid)
+            fs = rep.get("findings") or []
+            if mode == "heap":
+                ctx.check(len(fs) == 1 and fs[0].get("source") == "malloc" and
+                          fs[0].get("capacity_bytes") == 64 * MiB,
+                          f"{what}: findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}:"
+                          " expected one, the 64 MiB malloc block")
+            else:
+                ctx.check(not fs, f"{what}: findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}:"
+                                  " the allocator's chunks taken for tables")
+            sm = rep.get("sampler") or {}
+            ctx.check(sm.get("watched_mapped") == 0,
+                      f"{what}: watched_mapped {sm.get('watched_mapped')}: the allocator's chunks were tracked")
+            inside = [s["id"] for s in rep.get("sites") or []
+                      if any(name.split(".so")[0] in (fr.get("module") or "") for fr in frames(s))]
+            ctx.check(not inside, f"{what}: sites {inside} have frames in the allocator")
 
 
 @test
@@ -209,3 +221,30 @@ def test_php_huge_block(ctx):
     names = [n for n, _ in php_names(fs[0])]
     ctx.check(php_names(fs[0])[:1] == [("fill", line)] and names[1:2] == ["{main}"],
               f"the finding's PHP frames {php_names(fs[0])}: expected fill at line {line}, then {{main}}")
+
+
+@test
+def test_mmap_fork(ctx):
+    """A tracked 64 MiB mapping across fork(): the child unmaps its last
+    32 MiB (the child's table of mappings is the parent's, and its lock
+    free), drains the rest and keeps it; the parent keeps its table full
+    and waits.  The child's report: one finding, source mmap, 32 MiB, at the
+    parent's address; the parent's: none, its 64 MiB mapping watched."""
+    prog = ctx.bin("mmaptable")
+    plain = ctx.run([prog, "fork", "1500"], preload=False)
+    od = ctx.outdir()
+    pre = ctx.run([prog, "fork", "1500"], outdir=od)
+    ctx.same_output(plain, pre)
+    reps = ctx.reports_in(od)
+    parent = reps.pop(pre.pid, None)
+    if not ctx.check(parent and len(reps) == 1, f"reports for pids {sorted(reps)} and parent {pre.pid}"):
+        return
+    child = next(iter(reps.values()))
+    fs = child.get("findings") or []
+    ctx.check(len(fs) == 1 and fs[0].get("source") == "mmap" and fs[0].get("capacity_bytes") == 32 * MiB,
+              f"child findings {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}: expected one"
+              " mapping of 32 MiB")
+    ctx.check(not parent.get("findings"), f"parent findings: {len(parent.get('findings'))}, expected none")
+    sm = parent.get("sampler") or {}
+    ctx.check(sm.get("watched_mapped_bytes") == 64 * MiB,
+              f"parent watched_mapped_bytes {sm.get('watched_mapped_bytes')}, expected 64 MiB")

@@ -21,10 +21,19 @@
  *            filled and drained; under an allocator that maps its chunks
  *            with mmap (jemalloc, tcmalloc, mimalloc) one finding, the
  *            malloc block's, none for the chunks that hold it
+ *   fork     a 64 MiB table filled, then fork(): the child unmaps its last
+ *            32 MiB, drains the rest and keeps it HOLD_MS (its report: one
+ *            finding of 32 MiB); the parent keeps its table full and waits
+ *   native   the same through the allocator's own entry point (jemalloc's
+ *            mallocx, tcmalloc's tc_malloc, mimalloc's mi_malloc: what
+ *            Rust's allocator crates call), which no wrapper sees: the
+ *            allocator maps its chunks outside any malloc call, and they
+ *            are still not the program's tables: no finding
  * stdout: one line per step, the same with and without the preload;
  * "MAPPED <size>" lines give the sizes the mappings end with.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -32,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -233,6 +243,36 @@ static void churn(void)
     printf("churned\n");
 }
 
+static void forked(void)
+{
+    void **t = map_table(64 * MiB);
+    fill_table(t, 64 * MiB);
+    sleep_ms(hold_ms / 2);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        munmap((char *)t + 32 * MiB, 32 * MiB);
+        fill_table(t, 32 * MiB);
+        sleep_ms(hold_ms / 2);
+        size_t left = drain_table(t, 32 * MiB);
+        sleep_ms(hold_ms);
+        printf("child left %zu\n", left);
+        exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("parent child status %d\n", status);
+}
+
+static void *(*alloc_fn)(size_t) = malloc;
+static void *(*mallocx_fn)(size_t, int);
+
+static void *alloc_mallocx(size_t n) { return mallocx_fn(n, 0); }
+
 static void heap(void)
 {
     double end = now_ms() + hold_ms;
@@ -240,7 +280,7 @@ static void heap(void)
     void *keep[4] = { 0 };
     while (now_ms() < end) {
         size_t n = (1 + rand_r(&seed) % 8) * MiB;
-        void **p = malloc(n);
+        void **p = alloc_fn(n);
         if (!p)
             continue;
         fill_table(p, n);
@@ -251,7 +291,7 @@ static void heap(void)
     for (int k = 0; k < 4; k++)
         free(keep[k]);
     size_t bytes = 64 * MiB;
-    void **t = malloc(bytes);
+    void **t = alloc_fn(bytes);
     if (!t)
         exit(1);
     fill_table(t, bytes);
@@ -287,6 +327,19 @@ int main(int argc, char **argv)
         churn();
     else if (!strcmp(mode, "heap"))
         heap();
+    else if (!strcmp(mode, "fork"))
+        forked();
+    else if (!strcmp(mode, "native")) {
+        /* the allocator's own entry point, by its (documented) name */
+        if ((mallocx_fn = (void *(*)(size_t, int))dlsym(RTLD_DEFAULT, "mallocx")))
+            alloc_fn = alloc_mallocx;
+        else if (!(alloc_fn = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "tc_malloc")) &&
+                 !(alloc_fn = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "mi_malloc"))) {
+            fprintf(stderr, "native: no mallocx, tc_malloc or mi_malloc in the process\n");
+            return 2;
+        }
+        heap();
+    }
     else
         return 2;
     return 0;
