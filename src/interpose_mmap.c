@@ -20,6 +20,8 @@
  *   points, jemalloc's mallocx, mimalloc's mi_malloc, which Rust's
  *   allocator crates call), whatever its name; the C library maps its own
  *   through an internal mmap that no preload sees;
+ * - a runtime allocator's arenas: a call site that keeps many mappings of
+ *   one size (track_new);
  * - shared, file-backed, read-only or PROT_NONE (reserved) mappings, and
  *   stacks (MAP_STACK, MAP_GROWSDOWN).
  *
@@ -122,9 +124,10 @@ static struct thread_state *enter(uintptr_t caller, struct guard *g)
 
 /* ---- tracking ----------------------------------------------------------- */
 
-/* [lo, hi) is a block from now on: of site, or of the caller's stack when
- * site is NULL. */
-static void track(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct site *site)
+/* [lo, hi) is a block from now on, mapped at origin: of site, or of the
+ * caller's stack when site is NULL. */
+static void track(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct site *site,
+                  uintptr_t origin)
 {
     struct block b = { .addr = lo, .size = hi - lo, .weight = 1 };
     if (site) {
@@ -138,8 +141,9 @@ static void track(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct si
     }
     b.birth_ms = clock_since_start_ms(clock_coarse_ns());
     sampler_ensure();
-    b.watch = retention_watch_mapped(&b);
-    struct mapping m = { .lo = lo, .hi = hi, .site = b.site, .watch = b.watch, .birth_ms = b.birth_ms };
+    b.watch = retention_watch_mapped(&b, origin);
+    struct mapping m = { .lo = lo, .hi = hi, .site = b.site, .watch = b.watch, .birth_ms = b.birth_ms,
+                         .origin = origin };
     if (mapping_insert(&m) < 0) {
         if (b.watch)
             retention_unwatch(b.watch, 0);
@@ -158,9 +162,11 @@ static void track(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct si
 static void untrack(struct thread_state *ts, const struct mapping *m, int reallocated, int mapped)
 {
     uint64_t size = m->hi - m->lo;
-    if (!reallocated && mapped)
+    if (!reallocated && mapped == 1)
         container_note_freed(m->lo, size, m->site);
-    if (m->watch)
+    if (m->watch && mapped == 2)
+        retention_discard(m->watch);
+    else if (m->watch)
         retention_unwatch(m->watch, reallocated);
     if (m->site)
         site_account_free(m->site, 1, size);
@@ -181,7 +187,8 @@ struct cut {
 /* Every tracked mapping overlapping [lo, hi) ends: the range is about to be
  * unmapped, replaced or moved (still mapped while this runs, unless
  * mapped is 0: the kernel handed the range out again, so whatever was
- * tracked there went behind the hooks' back).  Parts outside the range
+ * tracked there went behind the hooks' back; 2 in untrack: an arena's,
+ * dropped without a finding).  Parts outside the range
  * stay blocks of the same site.  A mapping cut whole by munmap is freed;
  * one cut in part, or moved (mremap), is reallocated. */
 static void cut(struct thread_state *ts, uintptr_t lo, uintptr_t hi, int moving, int mapped,
@@ -201,9 +208,9 @@ static void cut(struct thread_state *ts, uintptr_t lo, uintptr_t hi, int moving,
             c->any = 1;
             untrack(ts, m, moving || !whole, mapped);
             if (m->lo < lo && lo - m->lo >= retain_config.min_size)
-                track(ts, m->lo, lo, m->site);
+                track(ts, m->lo, lo, m->site, m->origin);
             if (m->hi > hi && m->hi - hi >= retain_config.min_size)
-                track(ts, hi, m->hi, m->site);
+                track(ts, hi, m->hi, m->site, m->origin);
             if (c->ntaken < CUT_BATCH) {
                 struct mapping *t = &c->taken[c->ntaken++];
                 *t = *m;
@@ -220,7 +227,48 @@ static void give_back(struct thread_state *ts, const struct cut *c)
 {
     for (int i = 0; i < c->ntaken; i++)
         if (c->taken[i].hi - c->taken[i].lo >= retain_config.min_size)
-            track(ts, c->taken[i].lo, c->taken[i].hi, c->taken[i].site);
+            track(ts, c->taken[i].lo, c->taken[i].hi, c->taken[i].site, c->taken[i].origin);
+}
+
+/* ---- arenas of allocators that do not define malloc --------------------- */
+
+/* A runtime's own allocator (CPython's pymalloc, PHP's Zend allocator)
+ * maps its arenas through libc like any program, from code that neither
+ * runs inside malloc nor defines it, and an arena whose small objects are
+ * freed can read as a drained table.  What gives an arena away is how it
+ * is mapped: one call site keeps many mappings of one size at once (pymalloc
+ * 1 MiB arenas, Zend 2 MiB chunks), where a program's tables from one site
+ * grow in size or come one at a time.  From the ARENA_MAPPINGS-th live
+ * mapping of one size from one call site, that (site, size) is an arena:
+ * its mappings are dropped (no finding, now or from ones already gone) and
+ * no more are tracked.  Other sizes from the same call site (Zend's huge
+ * blocks beside its chunks) stay blocks. */
+#define ARENA_MAPPINGS 4
+
+static void drop_arena(struct thread_state *ts, uintptr_t origin, uint64_t size)
+{
+    mapping_arena_add(origin, size);
+    struct mapping batch[CUT_BATCH];
+    int n;
+    do {
+        n = mapping_cut_like(origin, size, batch, CUT_BATCH);
+        for (int i = 0; i < n; i++)
+            untrack(ts, &batch[i], 0, 2);
+    } while (n == CUT_BATCH);
+    retention_forget_mapped(origin, size);
+}
+
+/* A new mapping that qualifies: a block, unless it is an arena's. */
+static void track_new(struct thread_state *ts, uintptr_t lo, uintptr_t hi, uintptr_t origin)
+{
+    uint64_t size = hi - lo;
+    if (mapping_arena_known(origin, size))
+        return;
+    if (mapping_count_like(origin, size) + 1 >= ARENA_MAPPINGS) {
+        drop_arena(ts, origin, size);
+        return;
+    }
+    track(ts, lo, hi, NULL, origin);
 }
 
 /* ---- the wrappers ------------------------------------------------------- */
@@ -252,7 +300,7 @@ static void *mapped(mmap_fn fn, void *addr, size_t len, int prot, int flags, int
     if (!fixed_range)
         cut(ts, lo, hi, 0, 0, &c);      /* stale entries: unmapped behind the hooks */
     if (wanted(prot, flags, len))
-        track(ts, lo, hi, NULL);
+        track_new(ts, lo, hi, caller);
     guard_leave(g);
     return p;
 }
@@ -336,7 +384,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
     if (!(flags & MREMAP_FIXED))
         cut(ts, lo, hi, 0, 0, &stale);
     if (c.any && new_len >= retain_config.min_size)
-        track(ts, lo, hi, NULL);
+        track_new(ts, lo, hi, (uintptr_t)__builtin_return_address(0));
     guard_leave(g);
     return p;
 }

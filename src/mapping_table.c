@@ -102,6 +102,61 @@ int mapping_find(uintptr_t addr, struct mapping *out)
     return found;
 }
 
+int mapping_cut_like(uintptr_t origin, uint64_t size, struct mapping *out, int max)
+{
+    table_lock();
+    int n = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < mapping_count; i++) {
+        if (n < max && entries[i].origin == origin && entries[i].hi - entries[i].lo == size)
+            out[n++] = entries[i];
+        else
+            entries[kept++] = entries[i];
+    }
+    __atomic_store_n(&mapping_count, kept, __ATOMIC_RELAXED);
+    table_unlock();
+    return n;
+}
+
+int mapping_count_like(uintptr_t origin, uint64_t size)
+{
+    if (mapping_table_empty())
+        return 0;
+    table_lock();
+    int n = 0;
+    for (size_t i = 0; i < mapping_count; i++)
+        n += entries[i].origin == origin && entries[i].hi - entries[i].lo == size;
+    table_unlock();
+    return n;
+}
+
+static struct {
+    uintptr_t origin;
+    uint64_t size;
+} arenas[MAPPING_ARENAS_MAX];
+static int narenas;             /* published with release: entries below it are set */
+
+void mapping_arena_add(uintptr_t origin, uint64_t size)
+{
+    table_lock();
+    int n = narenas;
+    if (n < MAPPING_ARENAS_MAX && !mapping_arena_known(origin, size)) {
+        arenas[n].origin = origin;
+        arenas[n].size = size;
+        __atomic_store_n(&narenas, n + 1, __ATOMIC_RELEASE);
+    }
+    table_unlock();
+}
+
+int mapping_arena_known(uintptr_t origin, uint64_t size)
+{
+    int n = __atomic_load_n(&narenas, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (arenas[i].origin == origin && arenas[i].size == size)
+            return 1;
+    return 0;
+}
+
 void mapping_table_lock(void) { table_lock(); }
 void mapping_table_unlock(void) { table_unlock(); }
 /* The child keeps the table: private mappings are inherited with their

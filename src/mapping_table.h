@@ -20,6 +20,7 @@ struct mapping {
     struct site *site;
     struct watch *watch;
     uint32_t birth_ms;          /* since profiler start */
+    uintptr_t origin;           /* the mmap call's return address: the call site */
 };
 
 /* How many mappings are tracked: the hooks' fast path when 0. */
@@ -37,6 +38,19 @@ int mapping_insert(const struct mapping *m);
  * caller re-inserts the parts outside the range it keeps).  Returns how many
  * were removed: call again while it returns max. */
 int mapping_cut(uintptr_t lo, uintptr_t hi, struct mapping *out, int max);
+
+/* Removes up to max entries of this origin and exactly this size (as
+ * mapping_cut); returns how many. */
+int mapping_cut_like(uintptr_t origin, uint64_t size, struct mapping *out, int max);
+/* How many tracked entries have this origin and exactly this size. */
+int mapping_count_like(uintptr_t origin, uint64_t size);
+
+/* Call sites that map an allocator's arenas (interpose_mmap.c decides):
+ * the pair (origin, size) is remembered for the process's life (fork
+ * included); at most MAPPING_ARENAS_MAX of them. */
+#define MAPPING_ARENAS_MAX 64
+void mapping_arena_add(uintptr_t origin, uint64_t size);
+int mapping_arena_known(uintptr_t origin, uint64_t size);
 
 /* Copies the entry holding addr; returns 1 if there is one. */
 int mapping_find(uintptr_t addr, struct mapping *out);

@@ -82,6 +82,8 @@ struct watch {
     int ended;                  /* 1: freed, 2: realloc'd; set under lock */
     int unreadable;             /* its memory vanished without a free: not measured */
     int mapped;                 /* an anonymous mapping of its own (mmap), not a heap block */
+    int discarded;              /* an allocator's arena after all: ends without a finding */
+    uintptr_t origin;           /* a mapping's mmap call site */
     uint32_t end_ms;
     uint64_t ann_used, ann_capacity;
     int annotated;
@@ -214,7 +216,7 @@ static void keep_past(const struct finding *f);
 static void retire(struct watch *w, uint32_t t)
 {
     struct finding f;
-    if (w->d && as_finding(w, t, &f))
+    if (w->d && !w->discarded && as_finding(w, t, &f))
         keep_past(&f);
     unlink_watch(w);
     if (w->medium) {
@@ -279,7 +281,32 @@ static struct watch *watch_new(const struct block *b, int mapped)
 }
 
 struct watch *retention_watch(const struct block *b) { return watch_new(b, 0); }
-struct watch *retention_watch_mapped(const struct block *b) { return watch_new(b, 1); }
+struct watch *retention_watch_mapped(const struct block *b, uintptr_t origin)
+{
+    struct watch *w = watch_new(b, 1);
+    if (w)
+        w->origin = origin;
+    return w;
+}
+
+void retention_discard(struct watch *w)
+{
+    rmutex_lock(&registry_lock);
+    w->discarded = 1;
+    rmutex_unlock(&registry_lock);
+    retention_unwatch(w, 0);
+}
+
+void retention_forget_mapped(uintptr_t origin, uint64_t size)
+{
+    rmutex_lock(&registry_lock);
+    int kept = 0;
+    for (int i = 0; i < npast; i++)
+        if (!(past[i].origin == origin && past[i].capacity_bytes == size))
+            past[kept++] = past[i];
+    npast = kept;
+    rmutex_unlock(&registry_lock);
+}
 
 void retention_unwatch(struct watch *w, int reallocated)
 {
@@ -686,6 +713,7 @@ static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
     f->retained_bytes = (uint64_t)((double)w->size * (1.0 - f->occupancy / f->peak_occupancy));
     f->probe = probe_table[p]->name;
     f->source = w->mapped ? "mmap" : "malloc";
+    f->origin = w->origin;
     f->advice_hint = probe_table[p]->advice_hint;
     if (probe_table[p]->container)
         probe_table[p]->container(&tr->memo, f->container, sizeof f->container);
@@ -935,7 +963,7 @@ int retention_findings(struct finding **out, struct measure_scratch *final_pass)
         for (int i = 0; i < npast; i++)
             f[k++] = past[i];
         for (struct watch *w = watched; w; w = w->next)
-            if (k < n && as_finding(w, t, &f[k]))
+            if (k < n && !w->discarded && as_finding(w, t, &f[k]))
                 k++;
         for (struct medium_site *m = medium_sites(); m && k < n; m = m->next)
             if (site_report(m, t, &f[k]))

@@ -40,6 +40,7 @@ struct finding {
     uint64_t retained_bytes;    /* site: estimated total */
     const char *probe;          /* the probe's name */
     const char *source;         /* where the block came from: "malloc" or "mmap" */
+    uintptr_t origin;           /* a mapping's mmap call site (return address); 0 for malloc */
     const char *advice_hint;    /* the probe's hint for generic advice, or NULL */
     const char *confidence;
     int live;
@@ -72,7 +73,12 @@ struct watch *retention_watch(const struct block *b);
  * interpose_mmap.c): measured alike, its finding's source is "mmap".  Read
  * only while reads are safe (mem_read.h): a mapping may be unmapped or
  * protected behind the hooks' back, where the memcpy fallback would fault. */
-struct watch *retention_watch_mapped(const struct block *b);
+struct watch *retention_watch_mapped(const struct block *b, uintptr_t origin);
+/* A mapping found to be an allocator's arena (interpose_mmap.c): its watch
+ * ends without a finding, and the findings kept of mappings already gone
+ * from that call site (origin) with that size are dropped. */
+void retention_discard(struct watch *w);
+void retention_forget_mapped(uintptr_t origin, uint64_t size);
 /* Allocation path: the block is about to be freed (or realloc'd); waits if
  * the sampler is reading it right now. */
 void retention_unwatch(struct watch *w, int reallocated);
