@@ -72,7 +72,8 @@ static void finding_html(FILE *fp, const struct report *r, size_t i)
     const struct finding *f = &r->findings[i];
     char a[32], b[32], c[32], d[32];
     fprintf(fp, "<section class=\"finding\" id=\"finding-%zu\">\n<h3>[%zu] %s retained in %s%s", i + 1, i + 1,
-            fmt_bytes((double)f->retained_bytes, a), strcmp(f->kind, "site") ? "a block of " : "blocks totalling ",
+            fmt_bytes((double)f->retained_bytes, a),
+            !strcmp(f->kind, "site") ? "blocks totalling " : !strcmp(f->source, "mmap") ? "a mapping (mmap) of " : "a block of ",
             fmt_bytes((double)f->capacity_bytes, b));
     if (f->container) {
         fputs(" &mdash; ", fp);

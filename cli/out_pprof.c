@@ -315,6 +315,7 @@ int out_pprof(FILE *fp, const struct report *r)
             add_label(&b, sm, "probe", f->probe, 0, NULL);
         if (f->container)
             add_label(&b, sm, "container", f->container, 0, NULL);
+        add_label(&b, sm, "source", f->source, 0, NULL);
         add_label(&b, sm, "capacity_bytes", NULL, (int64_t)f->capacity_bytes, "bytes");
         if (f->has_resident)
             add_label(&b, sm, "resident_bytes", NULL, (int64_t)f->resident_bytes, "bytes");

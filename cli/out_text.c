@@ -23,7 +23,8 @@ static void print_finding(FILE *fp, size_t i, const struct finding *f)
     char a[32], b[32], c[32], d[32];
     int site_kind = f->kind && !strcmp(f->kind, "site");
     fprintf(fp, "[%zu] %s retained in %s%s%s (%s confidence, probe %s%s%s)\n", i + 1,
-            fmt_bytes((double)f->retained_bytes, a), site_kind ? "blocks totalling " : "a block of ",
+            fmt_bytes((double)f->retained_bytes, a),
+            site_kind ? "blocks totalling " : !strcmp(f->source, "mmap") ? "a mapping (mmap) of " : "a block of ",
             fmt_bytes((double)f->capacity_bytes, b), site_kind ? "" : "",
             f->confidence ? f->confidence : "?", f->probe ? f->probe : "?",
             f->container ? ", " : "", f->container ? f->container : "");

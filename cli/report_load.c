@@ -191,6 +191,9 @@ static void load_finding(struct loader *ld, json_t *o, size_t i, struct finding 
     f->probe = opt_str(ld, o, "probe", w);
     f->confidence = opt_str(ld, o, "confidence", w);
     f->container = opt_str(ld, o, "container", w);
+    f->source = opt_str(ld, o, "source", w);
+    if (!f->source)
+        f->source = "malloc";
     f->advice = opt_str(ld, o, "advice", w);
     f->capacity_bytes = req_u64(ld, o, "capacity_bytes", w);
     f->retained_bytes = req_u64(ld, o, "retained_bytes", w);

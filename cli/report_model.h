@@ -31,6 +31,7 @@ struct history_point {
 struct finding {
     const char *kind;           /* "block" or "site" (absent: "block") */
     const char *address, *probe, *confidence, *container, *advice;
+    const char *source;         /* "malloc" or "mmap" (absent: "malloc") */
     uint64_t capacity_bytes, retained_bytes, age_ms, retained_ms, site, blocks;
     double peak_occupancy, occupancy, retained_bytes_error;
     uint64_t resident_bytes;

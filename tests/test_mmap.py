@@ -8,6 +8,7 @@ mappings watched at report time."""
 import os
 import re
 import shutil
+import subprocess
 
 from harness import REPO, Watcher, check_totals, frames, test
 
@@ -68,6 +69,13 @@ def test_mmap_table_found(ctx):
     check_totals(ctx, rep)
     txt = open(os.path.join(ctx.outdir("table"), f"r.{rep['pid']}.txt")).read()
     ctx.check("MiB mapping (mmap) at" in txt, "the text report does not say the block is a mapping")
+    # the retain command's outputs say so too
+    js = os.path.join(ctx.outdir("table"), f"r.{rep['pid']}.json")
+    for fmt in ("text", "html"):
+        out = subprocess.run([os.path.join(REPO, "retain"), "report", js, "--format", fmt],
+                             capture_output=True, timeout=60)
+        ctx.check(out.returncode == 0 and b"a mapping (mmap) of 64.0 MiB" in out.stdout,
+                  f"retain report --format {fmt} (rc {out.returncode}) does not say 'a mapping (mmap) of 64.0 MiB'")
 
 
 @test
