@@ -85,6 +85,7 @@ struct watch {
     int discarded;              /* an allocator's arena after all: ends without a finding */
     uintptr_t origin;           /* a mapping's mmap call site */
     uint32_t end_ms;
+    uint32_t successor_ms;      /* a larger block from its site made while it lived, 0 if none */
     uint64_t ann_used, ann_capacity;
     int annotated;
     int in_pass;                /* a pass holds it (registry_lock) */
@@ -248,6 +249,7 @@ static struct watch *watch_new(const struct block *b, int mapped)
     w->site = b->site;
     w->birth_ms = b->birth_ms;
     w->next_due_ms = 0;         /* a new block gets an early first look */
+    w->successor_ms = 0;
 
     struct site *s = b->site;
     int growth = 0;
@@ -321,9 +323,13 @@ void retention_unwatch(struct watch *w, int reallocated)
         /* Freed while a larger block from the same site is new: the table
          * was rehashed into a bigger array. */
         uint32_t last = __atomic_load_n(&s->last_large_ms, __ATOMIC_RELAXED);
-        if (!reallocated && last && (int32_t)(t - last) >= 0 && t - last <= GROWTH_WINDOW_MS &&
-            __atomic_load_n(&s->last_large_size, __ATOMIC_RELAXED) > w->size)
+        int larger = __atomic_load_n(&s->last_large_size, __ATOMIC_RELAXED) > w->size;
+        if (!reallocated && last && (int32_t)(t - last) >= 0 && t - last <= GROWTH_WINDOW_MS && larger)
             __atomic_add_fetch(&s->replaced_by_larger, 1, __ATOMIC_RELAXED);
+        /* A larger block from the same site was made while this one lived:
+         * if this one drained after that, its entries moved into it. */
+        if (!reallocated && last && larger && (int32_t)(last - w->birth_ms) >= 0)
+            w->successor_ms = last;
         if (reallocated) {
             __atomic_store_n(&s->last_shed_size, w->size, __ATOMIC_RELAXED);
             __atomic_store_n(&s->last_shed_ms, t ? t : 1, __ATOMIC_RELAXED);
@@ -547,20 +553,29 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
     return c;
 }
 
-/* Order of a pass: blocks that changed, grow tables or looked like a table
- * first; then first looks, newest first (a table is filled after it is
- * made: the newest block is the likeliest to be filling now); then the
- * other blocks at rest; the most overdue first within each. */
+/* Order of a pass: first the blocks whose site shows a growth series (the
+ * strongest sign of a bucket array: DESIGN §2a), new ones included; then
+ * first looks, newest first (a table is filled after it is made: the newest
+ * block is the likeliest to be filling now, and one look costs one
+ * measurement); then blocks that changed or looked like a table; then the
+ * other blocks at rest; the most overdue first within each.  A server's
+ * hundreds of slab pages full of linked items look like tables of pointers
+ * and change as items come and go: behind them, a new block's first look
+ * could wait for seconds (memcached's next hash table was filled and
+ * drained before it was ever measured), and its hash table, the one block
+ * of a site that replaced its blocks by larger ones, must not wait either. */
 static int urgency_rank(const struct watch *w)
 {
+    if (w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0)
+        return 0;
     if (!w->d)
         return 1;
     if (w->d->gap_ms <= retain_config.interval_ms)
-        return 0;
+        return 2;
     for (int p = 0; p < probe_count; p++)
         if (w->d->track[p].peak_table_like)
-            return 0;
-    return 2;
+            return 2;
+    return 3;
 }
 
 static int by_urgency(const void *a, const void *b)
@@ -699,6 +714,11 @@ static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
         return 0;
     uint32_t until = w->ended ? w->end_ms : t;
     if (until < d->retained_since || until - d->retained_since < hold_ms())
+        return 0;
+    /* Freed after draining into a larger successor from its own site: an
+     * incremental rehash (memcached's and Redis's tables migrate bucket by
+     * bucket, then free the old array), not a retained array. */
+    if (w->ended == 1 && w->successor_ms && (int32_t)(d->retained_since - w->successor_ms) >= 0)
         return 0;
     int p = d->best;
     memset(f, 0, sizeof *f);
