@@ -143,11 +143,6 @@ def test_memcached_load(ctx):
     exe = shutil.which("memcached")
     if not ctx.check(exe, "memcached is not installed (tools/install-deps.sh installs it)"):
         return
-    if "RETAIN_TEST_MEMCACHED_RUNS" not in os.environ:
-        ctx.note("skipped in make test: run by make check-memcached.  Issue 10 stays open: "
-                 "with 280 slab pages the schedule still misses the table's peak in about one "
-                 "of three sets of three runs (measured 2026-12-02)")
-        return
     runs, n = memcached_runs()
     seen = []
     for i in range(runs):
