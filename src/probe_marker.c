@@ -15,13 +15,23 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
     out->occ = s.share;
     out->uniform = s.uniform;
     out->valid = 1;
-    /* Slots holding a marker and data beside it: deleted entries that keep
-     * their key (a buffer filled with all-ones has no data beside them). */
+    /* Slots holding an all-ones word and data beside it: deleted entries
+     * that keep their key (Ruby's st_table, CPython's dict and set mark a
+     * deleted hash -1).  Not the elected marker: a type word common to many
+     * slots (Lua's 0x0303) gets elected too, and a full table would prove
+     * itself drained.  A buffer filled with all-ones has no data beside. */
     uint32_t tomb = 0;
-    for (int g = 0; g < CLASSIFY_GROUPS; g++)
-        for (int k = 0; k < WORD_KINDS; k++)
-            if ((k & WORD_MARKER) && (k & WORD_MEANINGFUL))
-                tomb += c->group_kinds[g][k];
+    int st = c->layout.stride > 0 ? c->layout.stride : 1;
+    for (int ch = 0; ch < c->copy->nchunks; ch++)
+        for (int w = c->chunk_first_word[ch]; w + st <= BLOCK_CHUNK_WORDS; w += st) {
+            int ones = 0, data = 0;
+            for (int j = 0; j < st; j++) {
+                uint64_t v = c->copy->words[ch][w + j];
+                ones |= v == ~0ull;
+                data |= (c->kind[ch][w + j] & WORD_MEANINGFUL) != 0;
+            }
+            tomb += ones && data;
+        }
     out->proves_table = (uint8_t)probe_tombstones_prove_table(tomb, (uint32_t)(s.share * (float)c->nslots));
 }
 

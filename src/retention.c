@@ -555,26 +555,27 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
 
 /* Order of a pass: first the blocks whose site shows a growth series (the
  * strongest sign of a bucket array: DESIGN §2a), new ones included; then
- * first looks, newest first (a table is filled after it is made: the newest
- * block is the likeliest to be filling now, and one look costs one
- * measurement); then blocks that changed or looked like a table; then the
- * other blocks at rest; the most overdue first within each.  A server's
- * hundreds of slab pages full of linked items look like tables of pointers
- * and change as items come and go: behind them, a new block's first look
- * could wait for seconds (memcached's next hash table was filled and
- * drained before it was ever measured), and its hash table, the one block
- * of a site that replaced its blocks by larger ones, must not wait either. */
+ * blocks that changed or looked like a table; then first looks, newest
+ * first (a table is filled after it is made: the newest block is the
+ * likeliest to be filling now); then the other blocks at rest; the most
+ * overdue first within each.  A server's hundreds of slab pages full of
+ * linked items look like tables of pointers and change as items come and
+ * go: behind them, the next hash table's first look waited for seconds
+ * (memcached's was filled and drained before it was ever measured, in half
+ * the runs); it is the one block of a site that replaced its blocks by
+ * larger ones.  Blocks in motion stay ahead of first looks: a table being
+ * drained among hundreds of new buffers must be seen draining. */
 static int urgency_rank(const struct watch *w)
 {
     if (w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0)
         return 0;
     if (!w->d)
-        return 1;
-    if (w->d->gap_ms <= retain_config.interval_ms)
         return 2;
+    if (w->d->gap_ms <= retain_config.interval_ms)
+        return 1;
     for (int p = 0; p < probe_count; p++)
         if (w->d->track[p].peak_table_like)
-            return 2;
+            return 1;
     return 3;
 }
 
@@ -584,7 +585,7 @@ static int by_urgency(const void *a, const void *b)
     int rx = urgency_rank(x), ry = urgency_rank(y);
     if (rx != ry)
         return rx - ry;
-    if (rx == 1)
+    if (rx == 2)
         return x->birth_ms != y->birth_ms ? (x->birth_ms < y->birth_ms ? 1 : -1) : 0;
     if (x->next_due_ms == y->next_due_ms)
         return 0;
