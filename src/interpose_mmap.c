@@ -281,7 +281,20 @@ static void *mapped(mmap_fn fn, void *addr, size_t len, int prot, int flags, int
     struct guard g;
     struct thread_state *ts;
     int fixed = (flags & MAP_FIXED) != 0;
-    if ((!fixed && !wanted(prot, flags, len) && mapping_table_empty()) ||
+    if (!fixed && !wanted(prot, flags, len)) {
+        /* Not a block: only a stale entry where the kernel put it
+         * matters (one lookup; the work only if there is one). */
+        void *p = fn(addr, len, prot, flags, fd, off);
+        uintptr_t lo = (uintptr_t)p;
+        if (p != MAP_FAILED && mapping_overlaps(lo, lo + page_up(len)) && (ts = enter(caller, &g))) {
+            struct cut stale;
+            cut(ts, lo, lo + page_up(len), 0, 0, &stale);
+            guard_leave(g);
+        }
+        return p;
+    }
+    if ((fixed && !wanted(prot, flags, len) &&
+         !mapping_overlaps((uintptr_t)addr, (uintptr_t)addr + page_up(len))) ||
         !(ts = enter(caller, &g)))
         return fn(addr, len, prot, flags, fd, off);
     struct cut c = { .ntaken = 0 };
@@ -328,7 +341,8 @@ EXPORT int munmap(void *addr, size_t len)
     struct guard g;
     struct thread_state *ts;
     /* An unaligned or empty range fails without changing anything. */
-    if (mapping_table_empty() || !len || ((uintptr_t)addr & (PAGE - 1)) ||
+    if (!len || ((uintptr_t)addr & (PAGE - 1)) ||
+        !mapping_overlaps((uintptr_t)addr, (uintptr_t)addr + page_up(len)) ||
         !(ts = enter((uintptr_t)__builtin_return_address(0), &g)))
         return real.munmap(addr, len);
     struct cut c;
@@ -358,23 +372,26 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
     struct guard g;
     struct thread_state *ts;
     /* old_len 0 duplicates a shared mapping: never one of ours. */
-    if (mapping_table_empty() || !old_len || ((uintptr_t)old & (PAGE - 1)) ||
+    int target = (flags & MREMAP_FIXED) && !((uintptr_t)want & (PAGE - 1));
+    if (!old_len || ((uintptr_t)old & (PAGE - 1)) ||
+        (!mapping_overlaps((uintptr_t)old, (uintptr_t)old + page_up(old_len)) &&
+         !(target && mapping_overlaps((uintptr_t)want, (uintptr_t)want + page_up(new_len)))) ||
         !(ts = enter((uintptr_t)__builtin_return_address(0), &g)))
         return real.mremap(old, old_len, new_len, flags, want);
     /* The old range's contents move (or stay, grown or shrunk in place):
      * the block ends as a realloc'd one, and the mapping it becomes is a
      * new block of this call's stack.  A MREMAP_FIXED target replaces
      * whatever was tracked there. */
-    struct cut c, target = { .ntaken = 0 };
+    struct cut c, tcut = { .ntaken = 0 };
     uintptr_t o = (uintptr_t)old;
     cut(ts, o, o + page_up(old_len), 1, 1, &c);
-    if ((flags & MREMAP_FIXED) && !((uintptr_t)want & (PAGE - 1)))
-        cut(ts, (uintptr_t)want, (uintptr_t)want + page_up(new_len), 0, 1, &target);
+    if (target)
+        cut(ts, (uintptr_t)want, (uintptr_t)want + page_up(new_len), 0, 1, &tcut);
     void *p = real.mremap(old, old_len, new_len, flags, want);
     if (p == MAP_FAILED) {
         int e = errno;
         give_back(ts, &c);
-        give_back(ts, &target);
+        give_back(ts, &tcut);
         guard_leave(g);
         errno = e;
         return p;

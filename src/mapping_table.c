@@ -89,6 +89,17 @@ int mapping_cut(uintptr_t lo, uintptr_t hi, struct mapping *out, int max)
     return n;
 }
 
+int mapping_overlaps(uintptr_t lo, uintptr_t hi)
+{
+    if (mapping_table_empty() || hi <= lo)
+        return 0;
+    table_lock();
+    size_t at = first_above(lo);
+    int overlaps = at < mapping_count && entries[at].lo < hi;
+    table_unlock();
+    return overlaps;
+}
+
 int mapping_find(uintptr_t addr, struct mapping *out)
 {
     if (mapping_table_empty())

@@ -52,6 +52,9 @@ int mapping_count_like(uintptr_t origin, uint64_t size);
 void mapping_arena_add(uintptr_t origin, uint64_t size);
 int mapping_arena_known(uintptr_t origin, uint64_t size);
 
+/* 1 if some tracked entry overlaps [lo, hi): the hooks' second fast path. */
+int mapping_overlaps(uintptr_t lo, uintptr_t hi);
+
 /* Copies the entry holding addr; returns 1 if there is one. */
 int mapping_find(uintptr_t addr, struct mapping *out);
 
