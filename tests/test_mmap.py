@@ -298,3 +298,21 @@ def test_mmap_runtime_arenas(ctx):
                   for f in fs), f"the dict's keys table is not a finding: {[(f.get('source'), f.get('capacity_bytes')) for f in fs]}")
     sm = rep.get("sampler") or {}
     ctx.check(sm.get("watched_mapped") == 0, f"watched_mapped {sm.get('watched_mapped')} at exit: arenas watched")
+
+
+@test
+def test_mmap_tables_not_arenas(ctx):
+    """The arena rule's positives: three 16 MiB tables mapped by one call
+    and a fourth by another, all live at once and drained: four findings;
+    a table grown by doubling (8 to 64 MiB, each a new mapping from one
+    call, the old one unmapped) and drained: one finding of 64 MiB, high
+    confidence (a growth series, as for malloc)."""
+    rep = run_mode(ctx, "several")
+    fs = mapped_findings(rep)
+    ctx.check(len(fs) == 4 and all(f.get("capacity_bytes") == 16 * MiB for f in fs),
+              f"several: mapping findings {[f.get('capacity_bytes') for f in fs]}: expected four of 16 MiB")
+    rep = run_mode(ctx, "grow")
+    fs = mapped_findings(rep)
+    ctx.check(len(fs) == 1 and fs[0].get("capacity_bytes") == 64 * MiB and fs[0].get("confidence") == "high",
+              f"grow: mapping findings {[(f.get('capacity_bytes'), f.get('confidence')) for f in fs]}:"
+              " expected one of 64 MiB, high confidence")

@@ -24,6 +24,11 @@
  *   fork     a 64 MiB table filled, then fork(): the child unmaps its last
  *            32 MiB, drains the rest and keeps it HOLD_MS (its report: one
  *            finding of 32 MiB); the parent keeps its table full and waits
+ *   several  three 16 MiB tables mapped by one call (map_table) and a fourth
+ *            by another, all kept at once, filled and drained: four
+ *            findings (below the arena rule's four of one size at one call)
+ *   grow     a table that grows by doubling, 8 to 64 MiB, each a new
+ *            mapping from one call, the old one unmapped: one finding
  *   native   the same through the allocator's own entry point (jemalloc's
  *            mallocx, tcmalloc's tc_malloc, mimalloc's mi_malloc: what
  *            Rust's allocator crates call), which no wrapper sees: the
@@ -268,6 +273,54 @@ static void forked(void)
     printf("parent child status %d\n", status);
 }
 
+__attribute__((noinline)) static void **map_table_other(size_t bytes)
+{
+    return must(mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                "mmap");
+}
+
+static void several(void)
+{
+    void **t[4];
+    for (int i = 0; i < 3; i++)
+        t[i] = map_table(16 * MiB);
+    t[3] = map_table_other(16 * MiB);
+    for (int i = 0; i < 4; i++)
+        fill_table(t[i], 16 * MiB);
+    printf("filled\n");
+    fflush(stdout);
+    sleep_ms(hold_ms / 2);
+    size_t left = 0;
+    for (int i = 0; i < 4; i++)
+        left += drain_table(t[i], 16 * MiB);
+    printf("left %zu\n", left);
+    fflush(stdout);
+    sleep_ms(hold_ms);
+}
+
+static void grow(void)
+{
+    void **t = NULL;
+    size_t bytes = 0;
+    for (size_t n = 8 * MiB; n <= 64 * MiB; n *= 2) {
+        void **bigger = map_table(n);
+        if (t) {
+            memcpy(bigger, t, bytes);
+            munmap(t, bytes);
+        }
+        t = bigger;
+        fill_table(t, n);
+        bytes = n;
+        sleep_ms(50);
+    }
+    printf("grown\n");
+    fflush(stdout);
+    sleep_ms(hold_ms / 2);
+    printf("left %zu\n", drain_table(t, bytes));
+    fflush(stdout);
+    sleep_ms(hold_ms);
+}
+
 static void *(*alloc_fn)(size_t) = malloc;
 static void *(*mallocx_fn)(size_t, int);
 
@@ -329,6 +382,10 @@ int main(int argc, char **argv)
         heap();
     else if (!strcmp(mode, "fork"))
         forked();
+    else if (!strcmp(mode, "several"))
+        several();
+    else if (!strcmp(mode, "grow"))
+        grow();
     else if (!strcmp(mode, "native")) {
         /* the allocator's own entry point, by its (documented) name */
         if ((mallocx_fn = (void *(*)(size_t, int))dlsym(RTLD_DEFAULT, "mallocx")))
