@@ -62,6 +62,8 @@ struct watch_detail {
     struct probe_track track[PROBES_MAX];       /* by probe_table index */
     int best;                   /* probe that explains the drop, -1 none */
     uint32_t retained_since;    /* ms since profiler start, or NOT_RETAINED */
+    uint32_t settled_since;     /* while retained: since when it stopped falling */
+    float low_occ;              /* while retained: the lowest reading so far */
     uint32_t gap_ms;            /* until the next measurement */
     uint32_t last_ms, longest_gap_ms;
     uint64_t resident_bytes;    /* of the block, while it is retained */
@@ -399,10 +401,19 @@ static void evaluate(struct watch *w, uint32_t t)
     d->best = best;
     int retained = best >= 0 && t - w->birth_ms >= retain_config.min_age_ms &&
                    d->track[best].now <= retain_config.drop * d->track[best].peak;
-    if (!retained)
+    if (!retained) {
         d->retained_since = NOT_RETAINED;
-    else if (d->retained_since == NOT_RETAINED)
-        d->retained_since = t;
+    } else {
+        float now = d->track[best].now;
+        if (d->retained_since == NOT_RETAINED) {
+            d->retained_since = t;
+            d->low_occ = now;
+            d->settled_since = t;
+        } else if (now < d->low_occ - (d->low_occ * 0.1f > 0.01f ? d->low_occ * 0.1f : 0.01f)) {
+            d->low_occ = now;   /* still falling: not settled yet */
+            d->settled_since = t;
+        }
+    }
     history_add(d, t - w->birth_ms);
 }
 
@@ -715,6 +726,11 @@ static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
         return 0;
     uint32_t until = w->ended ? w->end_ms : t;
     if (until < d->retained_since || until - d->retained_since < hold_ms())
+        return 0;
+    /* Freed while still draining, or soon after it stopped: a teardown
+     * (an interpreter freeing a hash's entries one by one at exit, then its
+     * array), not a retained array, however long the drain took. */
+    if (w->ended && w->end_ms - d->settled_since < hold_ms())
         return 0;
     /* Freed after draining into a larger successor from its own site: an
      * incremental rehash (memcached's and Redis's tables migrate bucket by
