@@ -76,6 +76,11 @@ static const struct container_rule container_rules[] = {
       "which only an insert into a full table makes). After bulk unsets copy the survivors into "
       "a new array sized for them ($a = array_slice($a, 0, null, true)), or build a new array "
       "per batch; $a = [] frees the table." },
+    { "php packed array", "array",
+      "A PHP list keeps its packed array after unset() (unset slots become IS_UNDEF and stay "
+      "until the array grows). After bulk unsets copy the survivors into a new array "
+      "($a = array_values($a), which also renumbers; array_slice($a, 0, null, true) keeps the "
+      "keys but makes a hash), or build a new array per batch; $a = [] frees it." },
     { "hashbrown table", "map",
       "A Rust HashMap/HashSet (hashbrown) never shrinks on remove(). After bulk removals call "
       "map.shrink_to_fit() (or shrink_to(n)), or collect the survivors into a new map; "

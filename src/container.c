@@ -205,6 +205,35 @@ static int ruby_st_entries(uintptr_t addr, uint64_t size, reader rd, int *log2)
     return 1;
 }
 
+/* PHP 8.2+ packed array data (a list: integer keys 0..n-1): the minimal
+ * hash part, two uint32 HT_INVALID_IDX, then 2^k zvals {value, u1 type
+ * info, u2}; requested size exactly 8 + 16 * 2^k; sampled type bytes are
+ * zval types (IS_UNDEF 0 .. IS_REFERENCE 10, and PHP's internal ones up to
+ * 20). */
+static int php_packed(uintptr_t addr, uint64_t size, reader rd, int *log2)
+{
+    uint64_t slots = (size - 8) / 16;
+    if (size < 8 + 16 * 8 || (size - 8) % 16 || (slots & (slots - 1)))
+        return 0;
+    uint32_t head[2];
+    if (rd(addr, head, sizeof head) < 0 || head[0] != UINT32_MAX || head[1] != UINT32_MAX)
+        return 0;
+    uint64_t step = slots / SET_SAMPLES ? slots / SET_SAMPLES : 1;
+    int typed = 0;
+    for (uint64_t i = 0; i < slots && i / step < SET_SAMPLES; i += step) {
+        unsigned char z[16];
+        if (rd(addr + 8 + i * 16, z, sizeof z) < 0)
+            return 0;
+        if (z[8] > 20)
+            return 0;
+        typed += z[8] != 0;
+    }
+    if (typed < 1)
+        return 0;
+    *log2 = __builtin_ctzll(slots);
+    return 1;
+}
+
 static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
 {
     struct container c = { CONTAINER_NONE, 0 };
@@ -212,6 +241,8 @@ static struct container recognise(uintptr_t addr, uint64_t size, reader rd)
     if (layout < 0) {
         if (php_process() && php_array(addr, size, rd, &c.log2_slots))
             c.kind = CONTAINER_PHP_ARRAY;
+        else if (php_process() && php_packed(addr, size, rd, &c.log2_slots))
+            c.kind = CONTAINER_PHP_PACKED;
         else if (ruby_process() && ruby_st_entries(addr, size, rd, &c.log2_slots))
             c.kind = CONTAINER_RUBY_ST_ENTRIES;
         return c;
@@ -281,6 +312,9 @@ void container_name(struct container c, char *out, size_t cap)
         break;
     case CONTAINER_PHP_ARRAY:
         snprintf(out, cap, "php array data (2^%d slots)", c.log2_slots);
+        break;
+    case CONTAINER_PHP_PACKED:
+        snprintf(out, cap, "php packed array (2^%d slots)", c.log2_slots);
         break;
     case CONTAINER_RUBY_ST_ENTRIES:
         snprintf(out, cap, "ruby st_table entries (2^%d slots)", c.log2_slots);

@@ -1,6 +1,8 @@
 /* probes.c: every probe, one row each.  Adding a probe: a file
  * probe_<name>.c defining `const struct probe_ops probe_<name>`, and one
- * X(<name>) row here (docs/design.md, "How to add a probe"). */
+ * X(<name>) row here (docs/design.md, "How to add a probe").  On a tie the
+ * earlier row explains the block: the tag probe, which reads a structure,
+ * before the marker probe, whose vote may have elected a common value. */
 #include "probes.h"
 
 #include <string.h>
@@ -8,8 +10,8 @@
 #define PROBE_ROWS \
     X(pointer)     \
     X(nonzero)     \
-    X(marker)      \
     X(tag)         \
+    X(marker)      \
     X(ctrl)        \
     X(liveness)    \
     X(annotation)

@@ -69,3 +69,39 @@ def test_php_array(ctx):
     plain2 = ctx.run([php, SCRIPT], preload=False, env={"PHP_RETAIN_HOLD": "0"})
     pre2 = ctx.run([php, SCRIPT], outdir=od2, env={"PHP_RETAIN_HOLD": "0"})
     ctx.same_output(plain2, pre2, what="php php_retain.php (Zend allocator)")
+
+
+@test
+def test_php_packed_list(ctx):
+    """A PHP list of 1,000,000 integers (a packed array: 16-byte zvals, no
+    buckets) unset to 1% (USE_ZEND_ALLOC=0): unset() only sets each zval's
+    type byte to IS_UNDEF and keeps its value, so only the tag probe sees it;
+    the finding's probe is "tag", its container "php packed array (2^20
+    slots)", peak above 0.9 and occupancy under 0.05, the advice is the
+    list's own and names build() at the line where it grew."""
+    php = shutil.which("php")
+    if not php:
+        ctx.fatal("php missing (tools/install-deps.sh installs php-cli)")
+    script = os.path.join(os.path.dirname(SCRIPT), "php_packed.php")
+    env = {"USE_ZEND_ALLOC": "0"}
+    od = ctx.outdir()
+    pre = ctx.run([php, script], outdir=od, env=env, timeout=120)
+    m = re.search(rb"GROW php_packed\.php:(\d+)", pre.out)
+    if not m:
+        ctx.fatal(f"php_packed.php printed no GROW line (rc {pre.rc}, {pre.err[-200:]!r})")
+    line = int(m.group(1))
+    rep = ctx.report(od, pre.pid)
+    fs = [f for f in rep.get("findings") or [] if (f.get("container") or "").startswith("php packed array")]
+    if not ctx.check(len(fs) == 1, f"findings {[(f.get('probe'), f.get('container')) for f in rep.get('findings') or []]}: "
+                     "want one named 'php packed array'"):
+        return
+    f = fs[0]
+    ctx.check(f.get("container") == "php packed array (2^20 slots)" and f.get("probe") == "tag",
+              f"container {f.get('container')!r}, probe {f.get('probe')!r}")
+    ctx.check(f["peak_occupancy"] > 0.9 and f["occupancy"] < 0.05,
+              f"occupancy {f['occupancy']} from peak {f['peak_occupancy']}")
+    pf = php_frames(frames(f))
+    ctx.check(pf and pf[0].get("function") == "build" and pf[0].get("line") == line,
+              f"PHP frames {[(fr.get('function'), fr.get('line')) for fr in pf]}: want build at line {line}")
+    ctx.check("array_values" in (f.get("advice") or "") and f"php_packed.php:{line}" in (f.get("advice") or ""),
+              f"advice {f.get('advice')!r}")

@@ -691,7 +691,7 @@ static void case_annotation(void)
 static void case_table(void)
 {
     UNIT_CASE("probe table");
-    static const char *const names[] = { "pointer", "nonzero", "marker", "tag", "ctrl", "liveness", "annotation" };
+    static const char *const names[] = { "pointer", "nonzero", "tag", "marker", "ctrl", "liveness", "annotation" };
     CHECK(probe_count == 7, "%d probes", probe_count);
     for (int p = 0; p < probe_count && p < 7; p++) {
         CHECK(!strcmp(probe_table[p]->name, names[p]), "probe %d is %s, not %s", p, probe_table[p]->name,
