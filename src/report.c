@@ -3,6 +3,7 @@
 #include "advice.h"
 #include "arena.h"
 #include "block_table.h"
+#include "mapping_table.h"
 #include "clock.h"
 #include "container.h"
 #include "config.h"
@@ -320,7 +321,7 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
         r.nmodules = modules_collect(r.modules, REPORT_MAX_MODULES);
     retention_stats(&r.sampler);
     referents_stats(&r.liveness);
-    r.tracked_blocks = block_table_count();
+    r.tracked_blocks = block_table_count() + __atomic_load_n(&mapping_count, __ATOMIC_RELAXED);
     r.profiler_bytes = arena_bytes();
     r.rss_bytes = rss_bytes();
     r.sym = symbolizer_new();

@@ -66,6 +66,8 @@ def test_mmap_table_found(ctx):
     ctx.check(sm.get("watched_mapped") == 1 and sm.get("watched_mapped_bytes") == 64 * MiB,
               f"sampler watched_mapped {sm.get('watched_mapped')} ({sm.get('watched_mapped_bytes')} bytes):"
               " expected 1 (64 MiB)")
+    ctx.check((rep.get("totals") or {}).get("tracked_blocks", 0) >= 1,
+              f"totals.tracked_blocks {(rep.get('totals') or {}).get('tracked_blocks')}: the mapping is not counted")
     check_totals(ctx, rep)
     txt = open(os.path.join(ctx.outdir("table"), f"r.{rep['pid']}.txt")).read()
     ctx.check("MiB mapping (mmap) at" in txt, "the text report does not say the block is a mapping")
