@@ -176,6 +176,9 @@ static void untrack(struct thread_state *ts, const struct mapping *m, int reallo
     live_gauge_flush(ts);
 }
 
+static void track_new(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct site *site,
+                      uintptr_t origin);
+
 /* What a cut took, so that a call that fails can give it back. */
 #define CUT_BATCH 16
 struct cut {
@@ -207,10 +210,12 @@ static void cut(struct thread_state *ts, uintptr_t lo, uintptr_t hi, int moving,
             int whole = m->lo >= lo && m->hi <= hi;
             c->any = 1;
             untrack(ts, m, moving || !whole, mapped);
+            /* a part may be an arena's: Zend's chunks are trimmed to their
+             * alignment out of a larger mapping */
             if (m->lo < lo && lo - m->lo >= retain_config.min_size)
-                track(ts, m->lo, lo, m->site, m->origin);
+                track_new(ts, m->lo, lo, m->site, m->origin);
             if (m->hi > hi && m->hi - hi >= retain_config.min_size)
-                track(ts, hi, m->hi, m->site, m->origin);
+                track_new(ts, hi, m->hi, m->site, m->origin);
             if (c->ntaken < CUT_BATCH) {
                 struct mapping *t = &c->taken[c->ntaken++];
                 *t = *m;
@@ -227,7 +232,7 @@ static void give_back(struct thread_state *ts, const struct cut *c)
 {
     for (int i = 0; i < c->ntaken; i++)
         if (c->taken[i].hi - c->taken[i].lo >= retain_config.min_size)
-            track(ts, c->taken[i].lo, c->taken[i].hi, c->taken[i].site, c->taken[i].origin);
+            track_new(ts, c->taken[i].lo, c->taken[i].hi, c->taken[i].site, c->taken[i].origin);
 }
 
 /* ---- arenas of allocators that do not define malloc --------------------- */
@@ -258,8 +263,10 @@ static void drop_arena(struct thread_state *ts, uintptr_t origin, uint64_t size)
     retention_forget_mapped(origin, size);
 }
 
-/* A new mapping that qualifies: a block, unless it is an arena's. */
-static void track_new(struct thread_state *ts, uintptr_t lo, uintptr_t hi, uintptr_t origin)
+/* A mapping that qualifies (new, or a part left by a cut: of site): a
+ * block, unless it is an arena's. */
+static void track_new(struct thread_state *ts, uintptr_t lo, uintptr_t hi, struct site *site,
+                      uintptr_t origin)
 {
     uint64_t size = hi - lo;
     if (mapping_arena_known(origin, size))
@@ -268,7 +275,7 @@ static void track_new(struct thread_state *ts, uintptr_t lo, uintptr_t hi, uintp
         drop_arena(ts, origin, size);
         return;
     }
-    track(ts, lo, hi, NULL, origin);
+    track(ts, lo, hi, site, origin);
 }
 
 /* ---- the wrappers ------------------------------------------------------- */
@@ -313,7 +320,7 @@ static void *mapped(mmap_fn fn, void *addr, size_t len, int prot, int flags, int
     if (!fixed_range)
         cut(ts, lo, hi, 0, 0, &c);      /* stale entries: unmapped behind the hooks */
     if (wanted(prot, flags, len))
-        track_new(ts, lo, hi, caller);
+        track_new(ts, lo, hi, NULL, caller);
     guard_leave(g);
     return p;
 }
@@ -401,7 +408,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
     if (!(flags & MREMAP_FIXED))
         cut(ts, lo, hi, 0, 0, &stale);
     if (c.any && new_len >= retain_config.min_size)
-        track_new(ts, lo, hi, (uintptr_t)__builtin_return_address(0));
+        track_new(ts, lo, hi, NULL, (uintptr_t)__builtin_return_address(0));
     guard_leave(g);
     return p;
 }

@@ -231,6 +231,18 @@ def test_php_huge_block(ctx):
     names = [n for n, _ in php_names(fs[0])]
     ctx.check(php_names(fs[0])[:1] == [("fill", line)] and names[1:2] == ["{main}"],
               f"the finding's PHP frames {php_names(fs[0])}: expected fill at line {line}, then {{main}}")
+    # tests/progs/php_retain.php (string keys, 2^19 buckets: 20 MiB) with
+    # Zend's allocator: the mapping is named as the array it is
+    od2 = ctx.outdir("retain")
+    pre = ctx.run([php, os.path.join(REPO, "tests", "progs", "php_retain.php")], outdir=od2,
+                  env={"PHP_RETAIN_HOLD": "1.0"}, timeout=120)
+    rep = ctx.report(od2, pre.pid)
+    fs = mapped_findings(rep)
+    ctx.check(fs and re.fullmatch(r"php array data \(2\^\d+ slots\)", fs[0].get("container") or "")
+              and "array_slice" in (fs[0].get("advice") or ""),
+              f"php_retain.php under Zend's allocator: mapping findings "
+              f"{[(f.get('capacity_bytes'), f.get('container')) for f in fs]}: expected the array data, named,"
+              " with the array's advice")
 
 
 @test
