@@ -118,6 +118,11 @@ static void *spare_watches, *spare_details;     /* recycled records */
 static struct finding *past;            /* findings of blocks already freed */
 static int npast;
 static struct sampler_stats stats;
+/* Medium watches alive, all sites (registry_lock): at most MEDIUM_WATCHES_MAX,
+ * so that a program with thousands of medium sites holds at most about
+ * 4 MiB of watch details for them. */
+#define MEDIUM_WATCHES_MAX 1024
+static int medium_watching;
 static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soon */
 
 const char *const measure_class_names[MEASURE_CLASSES] = { "first", "table", "changed", "at_rest" };
@@ -232,6 +237,7 @@ static void retire(struct watch *w, uint32_t t)
         if (w->mnext)
             w->mnext->mprev = w->mprev;
         w->medium->nwatches--;
+        medium_watching--;
     }
     if (w->d)
         record_put(&spare_details, w->d);
@@ -821,7 +827,8 @@ static void promote_medium(void)
     uint32_t now = clock_since_start_ms(clock_coarse_ns());     /* the clock of births */
     for (struct medium_site *m = medium_sites(); m; m = m->next) {
         for (int i = 0; i < MEDIUM_CANDIDATES; i++) {
-            if (__atomic_load_n(&m->nwatches, __ATOMIC_RELAXED) >= MEDIUM_WATCHES_PER_SITE)
+            if (__atomic_load_n(&m->nwatches, __ATOMIC_RELAXED) >= MEDIUM_WATCHES_PER_SITE ||
+                __atomic_load_n(&medium_watching, __ATOMIC_RELAXED) >= MEDIUM_WATCHES_MAX)
                 break;
             uintptr_t a = __atomic_load_n(&m->cand[i], __ATOMIC_ACQUIRE);
             if (!a)
@@ -849,6 +856,7 @@ static void promote_medium(void)
                 m->watches->mprev = w;
             m->watches = w;
             m->nwatches++;
+            medium_watching++;
             stats.medium_watches_made++;
             stats.watched_blocks++;
             stats.watched_bytes += b.size;
