@@ -16,7 +16,7 @@
  * table when a report is written.  A PHP frame (interp_php.c): its
  * function's record with bit 1 set, and the line.  A Ruby frame
  * (interp_ruby.c): its iseq's record with bit 2 set, and the pc's offset in
- * the iseq (VALUEs). */
+ * the iseq (VALUEs); Ruby is read on the thread that holds the GVL only. */
 #ifndef RETAIN_INTERP_H
 #define RETAIN_INTERP_H
 
@@ -41,7 +41,7 @@ void interp_after_fork_child(void);
 /* A seccomp filter is going in: no more reads of ours on this path. */
 void interp_stop(void);
 
-/* Allocation path: writes this thread's Python frames, innermost first, as
+/* Allocation path: writes this thread's interpreter frames, innermost first, as
  * INTERP_WORDS_PER_FRAME words each, at most max frames.  Returns the number
  * of frames; 0 when the thread runs no Python code or does not hold the GIL. */
 int interp_capture(uintptr_t *words, int max);
@@ -50,7 +50,8 @@ int interp_capture(uintptr_t *words, int max);
  * process; *entry_end = 1 when it is the outermost frame of its evaluator
  * call (the next frame belongs to the next _PyEval_EvalFrameDefault). */
 const struct frame *interp_frame(const uintptr_t *words, int *entry_end);
-/* Is this native function the evaluator (where interpreter frames interleave)? */
+/* Is this native function the evaluator (where interpreter frames interleave):
+ * _PyEval_EvalFrameDefault, execute_ex, rb_vm_exec? */
 int interp_is_evaluator(const char *function);
 
 /* The CPython dict keys header this process uses: 1 (3.11+), 0 (3.8-3.10),
