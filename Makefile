@@ -9,10 +9,13 @@ PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 
 # Libraries from pkg-config (Debian 12 ships libunwind.pc, libdw.pc and
-# libelf.pc); without pkg-config or a .pc file, the plain -l names.
+# libelf.pc); without pkg-config or a .pc file, the plain -l names.  libdw
+# and libelf are headers only at build time: the library opens them when a
+# report first symbolizes a stack (src/dwlib.h), so that a process which
+# never does is not started with them and their compression libraries.
 PKG_DEPS   = libunwind libdw libelf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_DEPS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKG_DEPS) 2>/dev/null || echo -lunwind -ldw -lelf)
+PKG_LIBS   := $(shell pkg-config --libs libunwind 2>/dev/null || echo -lunwind)
 
 # initial-exec TLS: the preloaded library must never reach __tls_get_addr,
 # which can call malloc from inside our own malloc.
@@ -109,6 +112,8 @@ UNIT_LIB     = build/asan/libretain-units.a
 UNIT_CFLAGS  = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
                -D_GNU_SOURCE -pthread -Iinclude -Isrc -Itests/unit $(ASAN_FLAGS)
 UNIT_BINS    = $(patsubst tests/unit/%.c,build/asan/unit/%,$(wildcard tests/unit/test_*.c))
+# Unit tests that read ELF files themselves (test_demangle) link libelf.
+UNIT_DWLIBS  := $(shell pkg-config --libs libdw libelf 2>/dev/null || echo -ldw -lelf)
 
 $(UNIT_LIB): $(UNIT_OBJS)
 	rm -f $@
@@ -116,7 +121,7 @@ $(UNIT_LIB): $(UNIT_OBJS)
 
 build/asan/unit/%: tests/unit/%.c $(UNIT_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(LIB_LDLIBS) -lm
+	$(CC) $(UNIT_CFLAGS) $(DEPFLAGS) -o $@ $< $(UNIT_LIB) $(LIB_LDLIBS) $(UNIT_DWLIBS) -lm
 
 unit-progs: $(UNIT_BINS)
 

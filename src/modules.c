@@ -3,11 +3,10 @@
  * resolve and reports can be symbolized again offline. */
 #include "modules.h"
 #include "mutex.h"
+#include "dwlib.h"
 
 #include <dlfcn.h>
-#include <elfutils/libdwelf.h>
 #include <fcntl.h>
-#include <libelf.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -84,6 +83,8 @@ int modules_file_is_object(const char *path, const char *build_id)
 {
     if (!build_id[0])
         return 1;
+    if (!dwlib_load())
+        return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;

@@ -24,7 +24,8 @@ void modules_after_fork_child(void);
 
 /* The loaded object whose segments hold pc; 0 if none. */
 int modules_object_at(uintptr_t pc, struct module_info *out);
-/* Is the file at path still the object with this build-id?  A server whose
+/* Is the file at path still the object with this build-id (read with
+ * libelf: loads libdw, dwlib.h; 0 when it cannot)?  A server whose
  * package was upgraded while it ran has new files under the old names, whose
  * symbols would name the wrong functions. */
 int modules_file_is_object(const char *path, const char *build_id);

@@ -10,6 +10,7 @@
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
+#include "dwlib.h"
 #include "fds.h"
 #include "guard.h"
 #include "internal_alloc.h"
@@ -106,6 +107,7 @@ __attribute__((constructor)) static void profiler_start(void)
     real_alloc_identify();
     log_init();
     config_load();
+    dwlib_init();
     fds_init();
     clock_start_ns = process.start_ns = clock_coarse_ns();
     process.pid = getpid();
@@ -197,6 +199,13 @@ void profiler_finish(void)
         return;
     }
     struct guard g = guard_enter();
+    /* The exit report's stacks need libdw (dwlib.h): loaded here, on the
+     * exiting thread, rather than by the sampler thread that writes the
+     * report.  exit() called while this thread holds the dynamic loader's
+     * lock (from a library constructor inside dlopen) would otherwise have
+     * the sampler wait for the lock and this thread for the sampler. */
+    if (site_count() > 0)
+        dwlib_load();
     int rc = sampler_finish(FINISH_TIMEOUT_MS);
     if (rc == SAMPLER_UNAVAILABLE) {
         if (sampler_is_self())
@@ -292,7 +301,12 @@ void profiler_seccomp(const void *prog, int all_threads)
     /* A filter on this thread alone still reaches the sampler's work when
      * there is no sampler thread (reports are then written here). */
     const char *where = fatal_call(prog, all_threads || !sampler_running());
-    if (where) {
+    if (!where) {
+        /* Profiling goes on under the filter: libdw is loaded now, while
+         * opening and mapping files is still allowed (a filter that lets
+         * the sampler's reads through may refuse dlopen's mmap). */
+        dwlib_load();
+    } else {
         if (retain_config.quiet != 1)
             log_error("the program installs a seccomp filter that forbids calls of %s: "
                       "profiling stops here, no further reports", where);

@@ -50,6 +50,10 @@ struct report {
     uint64_t profiler_bytes;    /* libretain's own mappings (arena, block table) */
     uint64_t rss_bytes;         /* the process's resident set at report time */
     struct symbolizer *sym;
+    /* Why stacks carry no function names or file:line (libdw could not be
+     * loaded), for the report's notes; NULL normally. */
+    const char *symbolizer_note;
+    char symbolizer_note_buf[512];
     char (*errors)[600];        /* report-write failures since the last report written */
     int nerrors;
     uint64_t errors_dropped;    /* beyond those kept */

@@ -199,6 +199,10 @@ void report_json(struct report *r, struct strbuf *sb)
     sb_puts(sb, "  \"notes\": [");
     if (in && in->note)
         sb_json_str(sb, in->note);
+    if (r->symbolizer_note) {
+        sb_puts(sb, in && in->note ? ", " : "");
+        sb_json_str(sb, r->symbolizer_note);
+    }
     sb_puts(sb, "],\n");
 
     sb_puts(sb, "  \"findings\": [");

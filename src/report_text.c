@@ -200,6 +200,8 @@ void report_text(struct report *r, struct strbuf *sb)
     const struct interp_info *in = interp_info();
     if (in && in->note)
         sb_printf(sb, "note: %s\n\n", in->note);
+    if (r->symbolizer_note)
+        sb_printf(sb, "note: %s\n\n", r->symbolizer_note);
 
     uint64_t retained = report_retained_bytes(r);
     sb_puts(sb, "== Retained blocks ==\n");

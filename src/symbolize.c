@@ -2,15 +2,11 @@
 
 #include "config.h"
 #include "demangle.h"
+#include "dwlib.h"
 #include "modules.h"
 
 #include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
-#include <elfutils/libdwelf.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <link.h>
 #include <sys/auxv.h>
 #include <pthread.h>
@@ -49,6 +45,7 @@ struct symbolizer {
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
     struct { Dwfl_Module *mod; int has; } dwarf_known[64];
     int ndwarf_known;
+    int dwfl_failed;                /* libdw not loaded: modules and offsets only */
 };
 
 static char *debuginfo_path = NULL;
@@ -87,27 +84,55 @@ static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char 
                                         debuglink_crc, debuginfo_file_name);
 }
 
+/* libdw is loaded at run time (dwlib.h): its function's address is not a
+ * constant, this one is. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                    char **file_name, Elf **elfp)
+{
+    return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
 static const Dwfl_Callbacks callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = find_elf,
     .find_debuginfo = find_debuginfo_locally,
     .debuginfo_path = &debuginfo_path,
 };
 
 struct symbolizer *symbolizer_new(void)
 {
-    struct symbolizer *sym = calloc(1, sizeof *sym);
-    if (!sym)
-        return NULL;
-    /* Modules are reported to libdwfl one at a time, when a frame needs
-     * one (module_of): opening every object mapped into the process, as
-     * dwfl_linux_proc_report does, cost about 0.8 MB per report even for
-     * objects no stack touches. */
-    sym->dwfl = dwfl_begin(&callbacks);
-    if (sym->dwfl) {
-        dwfl_report_begin(sym->dwfl);
-        dwfl_report_end(sym->dwfl, NULL, NULL);
+    /* libdw is loaded, and the Dwfl begun, when the first frame needs
+     * them (dwfl_of): a report without stacks never loads it. */
+    return calloc(1, sizeof(struct symbolizer));
+}
+
+/* The Dwfl, begun on first use; NULL when libdw could not be loaded. */
+static Dwfl *dwfl_of(struct symbolizer *sym)
+{
+    if (sym->dwfl || sym->dwfl_failed)
+        return sym->dwfl;
+    if (dwlib_load()) {
+        /* Modules are reported to libdwfl one at a time, when a frame needs
+         * one (module_of): opening every object mapped into the process, as
+         * dwfl_linux_proc_report does, cost about 0.8 MB per report even for
+         * objects no stack touches. */
+        sym->dwfl = dwfl_begin(&callbacks);
+        if (sym->dwfl) {
+            dwfl_report_begin(sym->dwfl);
+            dwfl_report_end(sym->dwfl, NULL, NULL);
+        }
     }
-    return sym;
+    sym->dwfl_failed = !sym->dwfl;
+    return sym->dwfl;
+}
+
+int symbolizer_available(struct symbolizer *sym)
+{
+    return sym && dwfl_of(sym) != NULL;
+}
+
+const char *symbolizer_error(void)
+{
+    return dwlib_error();
 }
 
 static void cached_free(struct cached *c)
@@ -327,13 +352,13 @@ static int expand_inlines(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr p
 
 static Dwfl_Module *module_of(struct symbolizer *sym, Dwarf_Addr pc)
 {
-    if (!sym->dwfl)
+    if (!dwfl_of(sym))
         return NULL;
     Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, pc);
     if (mod)
         return mod;
     struct module_info o;
-    if (modules_object_at((uintptr_t)pc, &o)) {
+    if (!dwlib_owns((uintptr_t)pc) && modules_object_at((uintptr_t)pc, &o)) {
         if (!o.path[0] || !modules_file_is_object(o.path, o.build_id))
             return NULL;
         dwfl_report_begin_add(sym->dwfl);
@@ -413,6 +438,14 @@ static void resolve(struct symbolizer *sym, struct cached *c)
             module = mname;
     }
     c->offset = mod ? (uintptr_t)(c->ip - mod_start) : 0;
+    struct module_info o;
+    if (!mod && !sym->dwfl && !dwlib_owns((uintptr_t)pc) && modules_object_at((uintptr_t)pc, &o) &&
+        o.path[0]) {
+        /* No libdw: the object and offset still let tools/retain-symbolize
+         * name the frame offline. */
+        module = o.path;
+        c->offset = (uintptr_t)(c->ip - o.base);
+    }
     const char *file = NULL;
     int line = 0;
     if (mod && dwarf_possible(sym, mod)) {

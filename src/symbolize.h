@@ -25,7 +25,13 @@ struct frame {
 
 struct symbolizer;
 
+/* Cheap: libdw is loaded (dwlib.h) when the first address is symbolized. */
 struct symbolizer *symbolizer_new(void);
+/* Loads libdw now if it is not yet; 0 when it cannot be (frames then carry
+ * module and offset only, and dwlib_error() says why). */
+int symbolizer_available(struct symbolizer *sym);
+/* Why libdw could not be loaded; NULL if it was (or was not tried). */
+const char *symbolizer_error(void);
 void symbolizer_free(struct symbolizer *sym);
 /* The logical frames of one return address (1 + inline depth), valid until
  * symbolizer_free.  Always at least one frame. */

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 
-from harness import REPO, check_basic, check_totals, frames, sanitizer_build, site_sum, test
+from harness import REPO, check_basic, check_report, check_totals, frames, sanitizer_build, site_sum, test
 
 
 def build_id_debug_file(elf):
@@ -346,3 +346,121 @@ def test_cxx_names_without_libstdcxx(ctx):
     ctx.check("operator new(unsigned long)" in names, f"operator new not demangled: {names[:3]}")
     raw = [n for n in names if MANGLED.search(str(n))]
     ctx.check(not raw, f"mangled names left: {raw[:3]}")
+
+
+def own_frames(rep, fn):
+    """Frames naming fn, over every site."""
+    return [f for s in rep.get("sites") or [] for f in frames(s) if f.get("function") == fn]
+
+
+@test
+def test_libdw_loaded_lazily(ctx):
+    """libdw and libelf are opened when a report first symbolizes a stack,
+    not at start-up (src/dwlib.h): a preloaded `cat /proc/self/maps` shows
+    libunwind mapped but no libdw, libelf or libbz2 (before,
+    they were linked in and mapped in every process); a program's exit report
+    is still symbolized: alloc_alpha at sites.c and a line inside its body,
+    main named, no note."""
+    od = ctx.outdir()
+    maps = ctx.run(["cat", "/proc/self/maps"], outdir=od)
+    text = maps.out.decode(errors="replace")
+    ctx.check("libunwind" in text, "the preloaded cat's maps do not show libunwind (not preloaded?)")
+    early = sorted({os.path.basename(l.split()[-1]) for l in text.splitlines()
+                    if re.search(r"/lib(dw|elf|bz2)[-.]", l)})
+    ctx.check(not early, f"mapped at start-up in a process that wrote no stack: {early}")
+    exe = ctx.bin("sites")
+    r = ctx.run([exe], env={"RETAIN_SAMPLE": "0"}, outdir=od)
+    rep = ctx.report(od, r.pid)
+    check_basic(ctx, rep, r.pid, "exit", "sites")
+    m = re.search(rb"^RANGE alloc_alpha (\d+) (\d+)$", r.out, re.M)
+    if not m:
+        ctx.fatal(f"sites printed no RANGE for alloc_alpha: {r.out[:200]!r}")
+    lo, hi = int(m.group(1)), int(m.group(2))
+    own = own_frames(rep, "alloc_alpha")
+    ctx.check(own and all(str(f.get("file", "")).endswith("sites.c") and lo <= f.get("line", 0) <= hi
+                          for f in own),
+              f"alloc_alpha frames without sites.c:{lo}-{hi}: {own[:2]}")
+    ctx.check(own_frames(rep, "main"), "no frame names main")
+    ctx.check(not rep.get("notes"), f"notes in a symbolized report: {rep.get('notes')}")
+
+
+@test
+def test_libdw_load_fails(ctx):
+    """When libdw cannot be loaded at report time (RETAIN_TEST_LIBDW names a
+    file that does not exist, as on a machine without libdw1 or in a
+    sandbox), the program runs as plain (status, stdout), the report is
+    written and conforms, it carries exactly one note naming libdw, the
+    text report shows it, and frames keep the program's path and an offset
+    (no names, no file:line): tools/retain-symbolize can still resolve
+    them.  Also after a fork: the child's report is the same."""
+    exe = ctx.bin("sites")
+    plain = ctx.run([exe], preload=False)
+    od = ctx.outdir()
+    env = {"RETAIN_SAMPLE": "0", "RETAIN_TEST_LIBDW": "/nonexistent/libdw.so.1"}
+    r = ctx.run([exe], env=env, outdir=od)
+    ctx.same_output(plain, r)
+    path = os.path.join(od, f"r.{r.pid}.json")
+    rep = ctx.report(od, r.pid)
+    check_basic(ctx, rep, r.pid, "exit", "sites")
+    rc, out = check_report(path)
+    ctx.check(rc == 0, f"check-report.py: {out.strip()[-300:]}")
+    notes = rep.get("notes") or []
+    dw = [n for n in notes if "libdw" in str(n)]
+    ctx.check(len(dw) == 1, f"expected one note about libdw, got {notes}")
+    try:
+        with open(os.path.join(od, f"r.{r.pid}.txt")) as f:
+            txt = f.read()
+    except OSError as e:
+        ctx.fatal(f"no text report: {e}")
+    ctx.check(txt.count("note: libdw could not be loaded") == 1,
+              "the text report lacks (or repeats) the libdw note")
+    fr = [f for s in rep.get("sites") or [] for f in frames(s)]
+    ctx.check(fr, "no frames in the report")
+    named = [f for f in fr if f.get("function") or f.get("file")]
+    ctx.check(not named, f"frames named without libdw: {named[:2]}")
+    mine = [f for f in fr if os.path.realpath(str(f.get("module"))) == os.path.realpath(exe)]
+    ctx.check(mine and all(f.get("offset") not in (None, 0, "0x0") for f in mine),
+              f"no frame keeps the program's module and offset: {fr[:3]}")
+    # In a fork child too: python3 forks after allocating; both processes
+    # write a report with the note, and the program's output is plain's.
+    code = ("import os\nkeep = [bytes(1000 + i) for i in range(100)]\npid = os.fork()\n"
+            "if pid == 0:\n    more = [bytearray(500 + i) for i in range(50)]\nelse:\n"
+            "    os.waitpid(pid, 0)\n    print('parent done')\n")
+    py = shutil.which("python3") or sys.executable
+    p2 = ctx.run([py, "-c", code], preload=False)
+    od2 = ctx.outdir("fork")
+    q2 = ctx.run([py, "-c", code], env=env, outdir=od2, expect_report=False)
+    ctx.same_output(p2, q2)
+    reps = ctx.reports_in(od2)
+    ctx.check(len(reps) == 2, f"python3 with a fork left {len(reps)} report(s), expected 2")
+    for pid, rp in reps.items():
+        n = [x for x in rp.get("notes") or [] if "libdw" in str(x)]
+        ctx.check(len(n) == 1, f"fork: pid {pid}: notes {rp.get('notes')}")
+
+
+@test
+def test_sandbox_symbolized(ctx):
+    """A program installs a seccomp filter that refuses every new executable
+    mapping (mmap/mprotect with PROT_EXEC fail with EPERM; everything else
+    allowed; tests/progs/seccompnoexec.c): profiling goes on under it, and
+    since no shared object can be loaded any more, libdw is loaded when the
+    filter is installed, before it applies.  The exit report names
+    alloc_sandboxed at seccompnoexec.c:line, without a libdw note; status
+    and stdout as plain (the program's own dlopen after the filter is
+    refused in both runs)."""
+    exe = ctx.bin("seccompnoexec")
+    plain = ctx.run([exe], preload=False)
+    if plain.rc != 0:
+        ctx.fatal(f"plain seccompnoexec: rc {plain.rc}, {plain.out!r}")
+    od = ctx.outdir()
+    r = ctx.run([exe], env={"RETAIN_SAMPLE": "0"}, outdir=od)
+    ctx.same_output(plain, r)
+    rep = ctx.report(od, r.pid)
+    m = re.search(rb"^RANGE alloc_sandboxed (\d+) (\d+)$", plain.out, re.M)
+    lo, hi = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    own = own_frames(rep, "alloc_sandboxed")
+    ctx.check(own and all(str(f.get("file", "")).endswith("seccompnoexec.c") and lo <= f.get("line", 0) <= hi
+                          for f in own),
+              f"alloc_sandboxed not at seccompnoexec.c:{lo}-{hi}: {own[:2]}; notes {rep.get('notes')}")
+    ctx.check(not [n for n in rep.get("notes") or [] if "libdw" in str(n)],
+              f"libdw note under a filter that allowed loading it first: {rep.get('notes')}")
