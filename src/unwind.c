@@ -31,8 +31,6 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 void unwind_init(void)
 {
     dl_iterate_phdr(find_self, (void *)(uintptr_t)unwind_init);
-    uintptr_t ips[4];
-    unwind_capture(ips, 4);
 }
 
 int unwind_capture(uintptr_t *ips, int depth)

@@ -4,10 +4,13 @@
 
 #include <stdint.h>
 
-/* Records our own code range so that libretain's frames can be dropped,
- * and sets libunwind up now, while the program has not started: its first
- * unwind opens a pipe (memory validation), which must not take descriptors
- * the program is about to use (see unwind_opening_pipe). */
+/* Records our own code range so that libretain's frames can be dropped.
+ * libunwind itself is set up by the first unwind (the first sampled
+ * allocation), not here: its set-up fills a 256 KiB per-thread trace cache
+ * (about 70 page faults) and opens its validation pipe, which a process
+ * that never unwinds does not need.  The pipe2 hook moves that pipe above
+ * the numbers programs use whichever thread opens it (interpose.c), as it
+ * does when libunwind reopens it later. */
 void unwind_init(void);
 
 /* 1 while this thread is inside libunwind: a pipe2() then is libunwind's
