@@ -3,6 +3,23 @@
 
 #include <string.h>
 
+/* Does stride m, a multiple of st, split a residue of st into words that
+ * are marked and words that never are?  Then m is the period and st only
+ * its divisor. */
+static int splits_residue(const uint32_t *count_m, int m, int st)
+{
+    for (int r = 0; r < st; r++) {
+        uint32_t max = 0, min = UINT32_MAX;
+        for (int q = r; q < m; q += st) {
+            max = count_m[q] > max ? count_m[q] : max;
+            min = count_m[q] < min ? count_m[q] : min;
+        }
+        if (max >= 32 && min * 20 <= max)
+            return 1;
+    }
+    return 0;
+}
+
 /* The smallest stride at which marked words (pointers, or when there are too
  * few of those, non-zero words) fall in some positions of a slot and never in
  * another: a slot with a field of another kind (a count, a hash, a field
@@ -43,6 +60,15 @@ static void infer_layout(const struct block_copy *s, const uint8_t (*kind)[BLOCK
         if (max >= 32 && min * 20 <= max)
             stride = st;
     }
+    /* A multiple of it if that splits one of its residues into words with
+     * pointers and words without: PHP's 4-word buckets {value, type, hash,
+     * key pointer} have no pointer in words 0 and 2, so stride 2 already
+     * has a residue without pointers. */
+    for (int m = 2 * stride; stride > 1 && m <= CLASSIFY_MAX_STRIDE; m += stride)
+        if (splits_residue(count[m], m, stride)) {
+            stride = m;
+            break;
+        }
     int best_off = 0;
     if (stride > 1) {
         uint32_t best_mixed = UINT32_MAX, mixed_at[CLASSIFY_MAX_STRIDE];

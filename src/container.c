@@ -126,16 +126,17 @@ static int php_array(uintptr_t addr, uint64_t size, reader rd, int *log2)
         return 0;
     uint64_t slots = size / 40, hash_words = 2 * slots;
     uint64_t step = hash_words / SET_SAMPLES ? hash_words / SET_SAMPLES : 1;
-    int used = 0;
+    /* Twice as many hash slots as buckets: at least half are empty
+     * (HT_INVALID_IDX), full or drained; a zeroed block has none. */
+    int invalid = 0;
     for (uint64_t i = 0; i < hash_words && i / step < SET_SAMPLES; i += step) {
         uint32_t v;
         if (rd(addr + i * 4, &v, sizeof v) < 0)
             return 0;
         if (v == UINT32_MAX)
-            continue;
-        if (v >= slots)
+            invalid++;
+        else if (v >= slots)
             return 0;
-        used++;
     }
     uintptr_t buckets = addr + hash_words * 4;
     step = slots / SET_SAMPLES ? slots / SET_SAMPLES : 1;
@@ -148,7 +149,7 @@ static int php_array(uintptr_t addr, uint64_t size, reader rd, int *log2)
         if (b[8] > 20 || (next != UINT32_MAX && next >= slots))
             return 0;
     }
-    if (used < 1)
+    if (invalid < SET_SAMPLES / 4)
         return 0;
     *log2 = __builtin_ctzll(slots);
     return 1;
