@@ -124,6 +124,25 @@ static struct sampler_stats stats;
 #define MEDIUM_WATCHES_MAX 1024
 static int medium_watching;
 static void (*wake_sampler)(void);     /* set at init: a pass is worth doing soon */
+/* No wake before this (clock_now_ns): until then a pass is under way, or
+ * the budget forbids one (pass() would return at once), or another
+ * allocation has just woken the sampler.  A program that allocates large
+ * blocks from a growing site thousands of times a second posted the
+ * sampler's semaphore for each (a futex wake and two context switches per
+ * block, 6% of bench/bigblocks.c's time) and nearly every one was wasted. */
+static uint64_t wake_from_ns;
+#define WAKE_COALESCE_NS 1000000ull
+
+/* Wakes the sampler unless that cannot help now (wake_from_ns). */
+static void wake_for_pass(void)
+{
+    uint64_t now = clock_now_ns(), from = __atomic_load_n(&wake_from_ns, __ATOMIC_RELAXED);
+    if (now < from ||
+        !__atomic_compare_exchange_n(&wake_from_ns, &from, now + WAKE_COALESCE_NS, 0,
+                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return;
+    wake_sampler();
+}
 
 const char *const measure_class_names[MEASURE_CLASSES] = { "first", "table", "changed", "at_rest" };
 
@@ -286,7 +305,7 @@ static struct watch *watch_new(const struct block *b, int mapped)
     /* A growing table is worth a look now: it may drain before the next
      * periodic pass. */
     if ((growth || (s && s->replaced_by_larger)) && wake_sampler)
-        wake_sampler();
+        wake_for_pass();
     return w;
 }
 
@@ -621,6 +640,8 @@ static void pass(struct measure_scratch *s, int everything)
         return;
     if (!__atomic_load_n(&watched, __ATOMIC_ACQUIRE) && !medium_sites())
         return;                 /* nothing to measure: not even the CPU clocks */
+    /* A wake now would find this pass or its rest (wake_for_pass). */
+    __atomic_store_n(&wake_from_ns, UINT64_MAX, __ATOMIC_RELAXED);
     struct timespec c0, c1;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     promote_medium();           /* within the pass's CPU time, so within the budget */
@@ -704,6 +725,7 @@ static void pass(struct measure_scratch *s, int everything)
     internal_free(todo);
     /* Stay within the budget: after a pass that cost c, rest c/budget. */
     s->budget_next_ns = clock_now_ns() + (uint64_t)((double)cpu / CPU_BUDGET);
+    __atomic_store_n(&wake_from_ns, s->budget_next_ns, __ATOMIC_RELAXED);
 }
 
 void retention_sample_pass(struct measure_scratch *s) { pass(s, 0); }
@@ -1042,6 +1064,8 @@ void retention_unlock(void) { rmutex_unlock(&registry_lock); }
 void retention_after_fork_child(void)
 {
     rmutex_reset(&registry_lock);
+    /* A pass under way in the parent is not the child's. */
+    __atomic_store_n(&wake_from_ns, 0, __ATOMIC_RELAXED);
     /* The sampler may have been copying a block at the fork, and held the
      * records of its pass: it is gone.  Only live blocks have records, so
      * this costs what is alive, not what has ever lived. */
