@@ -49,11 +49,32 @@ static struct medium_site *medium_of(struct site *s)
 #define WEIGHT_STEPS 16
 #define WEIGHT_XMAX 16
 static double inv_p[(WEIGHT_XMAX - 1) * WEIGHT_STEPS + 2];
+static int inv_p_state;         /* 0 empty, 1 being filled, 2 ready */
 
-void medium_init(void)
+/* One entry, computed by one function (not inlined) so that the table and
+ * the fallback below give the same bits. */
+__attribute__((noinline)) static double inv_p_at(size_t i)
 {
+    return 1.0 / -alloc_sampling_expm1(-(1.0 + (double)i / WEIGHT_STEPS));
+}
+
+/* The table is filled by the first weight that needs it, not at start-up
+ * (242 expm1s, ~10 us of every process's start).  Pure arithmetic, so safe
+ * on the allocation path.  Returns 0 while it is being filled (by another
+ * thread, or by this one in a signal handler's malloc): the caller then
+ * computes the two entries it needs with inv_p_at, the same numbers. */
+static int inv_p_ready(void)
+{
+    int st = __atomic_load_n(&inv_p_state, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(st == 2, 1))
+        return 1;
+    if (st != 0 || !__atomic_compare_exchange_n(&inv_p_state, &st, 1, 0, __ATOMIC_ACQ_REL,
+                                                __ATOMIC_ACQUIRE))
+        return 0;
     for (size_t i = 0; i < sizeof inv_p / sizeof inv_p[0]; i++)
-        inv_p[i] = 1.0 / -alloc_sampling_expm1(-(1.0 + (double)i / WEIGHT_STEPS));
+        inv_p[i] = inv_p_at(i);
+    __atomic_store_n(&inv_p_state, 2, __ATOMIC_RELEASE);
+    return 1;
 }
 
 double medium_weight(uint64_t size, uint64_t sample_bytes)
@@ -68,7 +89,15 @@ double medium_weight(uint64_t size, uint64_t sample_bytes)
     double at = (x - 1) * WEIGHT_STEPS;
     int i = (int)at;
     double frac = at - i;
-    return inv_p[i] + (inv_p[i + 1] - inv_p[i]) * frac;
+    double lo, hi;
+    if (inv_p_ready()) {
+        lo = inv_p[i];
+        hi = inv_p[i + 1];
+    } else {
+        lo = inv_p_at((size_t)i);
+        hi = inv_p_at((size_t)i + 1);
+    }
+    return lo + (hi - lo) * frac;
 }
 
 static int64_t weight_fixed(uint64_t size)

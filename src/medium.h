@@ -53,8 +53,6 @@ static inline int medium_sized(uint64_t n)
            retain_config.medium_size != 0;
 }
 
-/* Start-up (retention_init): the weight table. */
-void medium_init(void);
 /* What one sampled block of `size` bytes stands for, 1/p (alloc_sampling.h),
  * within 1e-3; 1 in exact mode (sample_bytes 0). */
 double medium_weight(uint64_t size, uint64_t sample_bytes);

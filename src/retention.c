@@ -136,7 +136,10 @@ static uint64_t wake_from_ns;
 /* Wakes the sampler unless that cannot help now (wake_from_ns). */
 static void wake_for_pass(void)
 {
-    uint64_t now = clock_now_ns(), from = __atomic_load_n(&wake_from_ns, __ATOMIC_RELAXED);
+    uint64_t from = __atomic_load_n(&wake_from_ns, __ATOMIC_RELAXED);
+    if (from == UINT64_MAX)
+        return;                         /* a pass is under way */
+    uint64_t now = clock_now_ns();
     if (now < from ||
         !__atomic_compare_exchange_n(&wake_from_ns, &from, now + WAKE_COALESCE_NS, 0,
                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -149,7 +152,6 @@ const char *const measure_class_names[MEASURE_CLASSES] = { "first", "table", "ch
 void retention_init(void (*wake)(void))
 {
     wake_sampler = wake;
-    medium_init();
 }
 
 static uint32_t now_ms(void) { return clock_since_start_ms(clock_now_ns()); }
