@@ -201,7 +201,15 @@ tests/corpus/bin/%: tests/corpus/%.cc
 	@mkdir -p tests/corpus/bin build/deps
 	$(CXX) $(CORPUS_FLAGS) $(PROG_DEPFLAGS) -o $@ $<
 
-test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_RS_PROGS) $(TEST_SOS) tests/bin/fake_python312 $(CORPUS_C) $(CORPUS_CC)
+# The corpus's Rust programs, built like tests/progs' (only where a rustc is found;
+# run_corpus.py skips them, saying so, without one)
+CORPUS_RS     = $(if $(RUSTC),$(patsubst tests/corpus/%.rs,tests/corpus/bin/%,$(wildcard tests/corpus/*.rs)))
+
+tests/corpus/bin/%: tests/corpus/%.rs
+	@mkdir -p tests/corpus/bin
+	$(RUSTC) -O -g -o $@ $<
+
+test-progs: $(TEST_C_PROGS) $(TEST_CC_PROGS) $(TEST_RS_PROGS) $(TEST_SOS) tests/bin/fake_python312 $(CORPUS_C) $(CORPUS_CC) $(CORPUS_RS)
 
 # JOBS=N: tests run N at a time (default: one per CPU; tests/README.md)
 test: libretain.so retain test-progs unit-progs fuzz-replay
