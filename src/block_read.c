@@ -38,6 +38,19 @@ int block_read_plan_has_region(const struct block_read_plan *p, const void *owne
     return 0;
 }
 
+void block_read_plan_drop_region(struct block_read_plan *p, const void *owner)
+{
+    int k = 0;
+    for (int i = 0; i < p->npieces; i++)
+        if (p->piece_owner[i] != owner) {
+            p->piece_owner[k] = p->piece_owner[i];
+            p->piece_off[k] = p->piece_off[i];
+            p->piece_len[k] = p->piece_len[i];
+            k++;
+        }
+    p->npieces = k;
+}
+
 void block_read_plan_add_region(struct block_read_plan *p, const void *owner, uintptr_t addr,
                                 uint64_t off, uint64_t len)
 {

@@ -34,6 +34,8 @@ void block_read_plan_init(struct block_read_plan *p, uintptr_t addr, uint64_t si
 void block_read_plan_add_region(struct block_read_plan *p, const void *owner, uintptr_t addr,
                                 uint64_t off, uint64_t len);
 int block_read_plan_has_region(const struct block_read_plan *p, const void *owner);
+/* Forgets owner's region (to add a better one). */
+void block_read_plan_drop_region(struct block_read_plan *p, const void *owner);
 
 struct block_copy {
     int nchunks;

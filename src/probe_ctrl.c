@@ -18,15 +18,25 @@ const struct probe_ops probe_ctrl;
  * u[2]: log2 of its slot count, rounded up. */
 static void plan(const struct block_facts *b, union probe_memo *memo, struct block_read_plan *plan)
 {
-    if (block_read_plan_has_region(plan, &probe_ctrl) || memo->u[0] >= CTRL_SEARCHES)
+    if (memo->u[0] >= CTRL_SEARCHES)
         return;
     memo->u[0]++;
+    /* Searched again after a find, as long as searches remain: a table
+     * caught while its control bytes were still being initialised shows
+     * only the tail of them (a smaller candidate); a larger one found later
+     * replaces it. */
     struct swiss_ctrl sw;
-    if (swiss_ctrl_find(b->addr, b->size, &sw)) {
-        block_read_plan_add_region(plan, &probe_ctrl, b->addr, sw.off, sw.len);
-        memo->u[1] = sw.layout;
-        memo->u[2] = (uint32_t)(64 - __builtin_clzll(sw.len));
+    if (!swiss_ctrl_find(b->addr, b->size, &sw))
+        return;
+    uint32_t log2 = (uint32_t)(64 - __builtin_clzll(sw.len));
+    if (block_read_plan_has_region(plan, &probe_ctrl)) {
+        if (log2 <= memo->u[2])
+            return;
+        block_read_plan_drop_region(plan, &probe_ctrl);
     }
+    block_read_plan_add_region(plan, &probe_ctrl, b->addr, sw.off, sw.len);
+    memo->u[1] = sw.layout;
+    memo->u[2] = log2;
 }
 
 static void measure(const struct classified *c, const struct block_facts *b, union probe_memo *memo,

@@ -73,6 +73,7 @@ def check_drained(ctx, argv, label, env=None):
         return truth, rep
     f = found[0]
     pk, now = f.get("peak_occupancy"), f.get("occupancy")
+    ctx.note(f"truth {truth['bytes']} B peak {truth['peak']} now {truth['now']}; measured {describe(f)}")
     ctx.check(isinstance(pk, (int, float)) and max(0.2, 0.4 * truth["peak"]) <= pk <= 1.0,
               f"{label}: peak_occupancy {pk}, truth {truth['peak']}")
     ctx.check(isinstance(now, (int, float)) and isinstance(pk, (int, float))

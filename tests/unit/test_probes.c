@@ -357,6 +357,22 @@ static void case_hashbrown(void)
     EXPLAINED_BY(s, "ctrl");
     subject_free(s);
 
+    /* First seen while its control bytes were still being set to empty
+     * (the front still zero): only the tail verifies; once all are set, the
+     * whole array replaces it. */
+    struct subject *y = subject_new(buckets * slot + buckets + 16);
+    uint8_t *yc = (uint8_t *)y->mem + buckets * slot;
+    memset(yc + buckets - 4096, 0xFF, 4096 + 16);
+    measure(y);
+    int pc = probe_index("ctrl");
+    CHECK(y->r[pc].valid && y->track[pc].memo.u[2] < 18, "the initialised tail was not found first (log2 %u)",
+          y->track[pc].memo.u[2]);
+    memset(yc, 0xFF, buckets + 16);
+    measure(y);
+    CHECK(y->track[pc].memo.u[2] == 18, "the whole control array did not replace its tail (log2 %u)",
+          y->track[pc].memo.u[2]);
+    subject_free(y);
+
     /* Regions a careless search would take for control bytes at the end:
      * zeros (all "full" with hash 0, clone matching), ASCII text (every byte
      * below 0x80), and text whose last group repeats its first. */
