@@ -39,7 +39,7 @@ ruby, php, lua5.4, perl, tclsh) is not on PATH, or a Rust program where no
 rustc is found, is skipped with a note saying so (not a failure; CI installs
 them all: tools/install-deps.sh).  An entry with "xfail": "reason" is a
 known gap of the library: it runs and its failures are shown, but it is
-not counted (XPASS when it passes: drop the xfail).
+not counted (XPASS when it passes: the xfail goes once it always does).
 
 Programs marked "signal" never exit: the harness waits for their
 "CORPUS phase=drained" line, waits 1.5 s more, sends SIGUSR2 (libretain's
@@ -594,7 +594,8 @@ def main():
         print("\nknown gaps (xfail: run and shown, not counted):")
         for r in xfail:
             print(f"  {r.name}: {r.verdict}: {r.entry['xfail']}"
-                  + ("" if r.verdict == "XFAIL" else " -- now passes: drop its xfail"))
+                  + ("" if r.verdict == "XFAIL" else
+                     " -- passed this run (drop the xfail once it always does)"))
             for reason in r.reasons:
                 print(f"    {reason}")
     if failed:
@@ -611,8 +612,11 @@ def main():
                  ("SKIP", "XFAIL", "XPASS")]
     if with_lib:
         fa = sum(len(r.false_alarms) for r in results if r not in xfail)
+        xpos = [r for r in xfail if r.entry.get("positive")]
         print(f"\nrecall: {sum(r.detected for r in positives)}/{len(positives)} positives, "
-              f"false alarms: {fa}")
+              f"false alarms: {fa}"
+              + (f" (xfail positives: {sum(r.detected for r in xpos)}/{len(xpos)} detected)"
+                 if xpos else ""))
     print(f"wall time {wall:.1f} s; reports and stderr in {outdir}"
           if (failed or args.keep) else f"wall time {wall:.1f} s")
     if not failed and not args.keep:
