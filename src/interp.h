@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct frame;
 
@@ -71,5 +72,21 @@ struct interp_info {
     const char *note;
 };
 const struct interp_info *interp_info(void);
+
+/* Fields of a structure copied out of the interpreter (a checked read):
+ * unaligned loads from the copy, for the readers. */
+static inline uintptr_t interp_word_at(const unsigned char *b, int off)
+{
+    uintptr_t v;
+    memcpy(&v, b + off, sizeof v);
+    return v;
+}
+
+static inline uint32_t interp_u32_at(const unsigned char *b, int off)
+{
+    uint32_t v;
+    memcpy(&v, b + off, sizeof v);
+    return v;
+}
 
 #endif

@@ -94,20 +94,6 @@ long interp_read_vec(struct iovec *local, struct iovec *remote, int n)
 void interp_records_lock(void) { rmutex_lock(&code_lock); }
 void interp_records_unlock(void) { rmutex_unlock(&code_lock); }
 
-static uintptr_t word_at(const unsigned char *buf, int off)
-{
-    uintptr_t v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
-static int int_at(const unsigned char *buf, int off)
-{
-    int v;
-    memcpy(&v, buf + off, sizeof v);
-    return v;
-}
-
 /* ---- start-up ------------------------------------------------------------ */
 
 static void set_note(const char *fmt, const char *a, const char *b)
@@ -288,9 +274,9 @@ static int read_str(uintptr_t s, char *out, size_t cap)
 {
     const struct py_layout *L = py.L;
     unsigned char h[40];
-    if (rd(s, h, sizeof h) < 0 || word_at(h, 8) != py.unicode_type)
+    if (rd(s, h, sizeof h) < 0 || interp_word_at(h, 8) != py.unicode_type)
         return -1;
-    int64_t len = (int64_t)word_at(h, 16);
+    int64_t len = (int64_t)interp_word_at(h, 16);
     uint32_t state;
     memcpy(&state, h + 32, 4);
     unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
@@ -331,10 +317,10 @@ static struct py_code *code_record(uintptr_t addr, const unsigned char *hdr)
     const struct py_layout *L = py.L;
     /* hdr: the type word, then the code object's bytes [code_lo, code_lo + code_len) */
     int base = py.code_lo - 8;
-    uintptr_t filename = word_at(hdr, L->co_filename - base);
-    uintptr_t name = word_at(hdr, (L->co_qualname >= 0 ? L->co_qualname : L->co_name) - base);
-    uintptr_t ltab = word_at(hdr, L->co_linetable - base);
-    int first = int_at(hdr, L->co_firstlineno - base);
+    uintptr_t filename = interp_word_at(hdr, L->co_filename - base);
+    uintptr_t name = interp_word_at(hdr, (L->co_qualname >= 0 ? L->co_qualname : L->co_name) - base);
+    uintptr_t ltab = interp_word_at(hdr, L->co_linetable - base);
+    int first = (int)interp_u32_at(hdr, L->co_firstlineno - base);
     uint64_t check = hash_combine(hash_combine(hash_combine(filename, name), ltab), (uint64_t)first);
     uint64_t b = hash_fib(addr ^ check, 12);
     for (struct py_code *c = __atomic_load_n(&code_buckets[b], __ATOMIC_ACQUIRE); c; c = c->next)
@@ -353,8 +339,8 @@ static struct py_code *code_record(uintptr_t addr, const unsigned char *hdr)
         unsigned char bh[24];
         uint8_t *table = NULL;
         uint32_t tlen = 0;
-        if (rd(ltab, bh, sizeof bh) == 0 && word_at(bh, 8) == py.bytes_type) {
-            int64_t len = (int64_t)word_at(bh, 16);
+        if (rd(ltab, bh, sizeof bh) == 0 && interp_word_at(bh, 8) == py.bytes_type) {
+            int64_t len = (int64_t)interp_word_at(bh, 16);
             if (len >= 0 && (uint64_t)len <= LINETABLE_MAX) {
                 table = arena_alloc(len ? (size_t)len : 1);
                 if (table && rd(ltab + (uintptr_t)L->bytes_data, table, (size_t)len) == 0)
@@ -395,7 +381,7 @@ static uintptr_t current_tstate(const struct py_layout *L, unsigned char *ts, si
     uintptr_t t = (uintptr_t)pthread_getspecific((pthread_key_t)key);
     if (!t || rd(t, ts, tslen) < 0)
         return 0;
-    if (word_at(ts, L->ts_thread_id) != (uintptr_t)pthread_self())
+    if (interp_word_at(ts, L->ts_thread_id) != (uintptr_t)pthread_self())
         return 0;
     switch (L->gil) {
     case PY_GIL_RUNTIME_CURRENT: {
@@ -406,14 +392,14 @@ static uintptr_t current_tstate(const struct py_layout *L, unsigned char *ts, si
     case PY_GIL_STRUCT: {
         uintptr_t gil;
         unsigned char g[16];
-        uintptr_t interp = word_at(ts, L->ts_interp);
+        uintptr_t interp = interp_word_at(ts, L->ts_interp);
         if (rd(interp + (uintptr_t)L->is_ceval_gil, &gil, sizeof gil) < 0 ||
             rd(gil + (uintptr_t)L->gil_last_holder, g, sizeof g) < 0)
             return 0;
-        return word_at(g, 0) == t && int_at(g, L->gil_locked - L->gil_last_holder) == 1 ? t : 0;
+        return interp_word_at(g, 0) == t && (int)interp_u32_at(g, L->gil_locked - L->gil_last_holder) == 1 ? t : 0;
     }
     case PY_GIL_STATUS_BIT:
-        return (int_at(ts, L->ts_status) >> L->ts_status_holds_gil_bit) & 1 ? t : 0;
+        return ((int)interp_u32_at(ts, L->ts_status) >> L->ts_status_holds_gil_bit) & 1 ? t : 0;
     }
     return 0;
 }
@@ -430,7 +416,7 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     uintptr_t t = current_tstate(L, ts, (size_t)py.ts_hi);
     if (!t)
         goto done;
-    uintptr_t f = word_at(ts, L->ts_frame);
+    uintptr_t f = interp_word_at(ts, L->ts_frame);
     if (L->frames == PY_FRAME_CFRAME && rd(f + (uintptr_t)L->cf_current_frame, &f, sizeof f) < 0)
         goto done;
 
@@ -441,7 +427,7 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     unsigned char window[FRAME_WINDOW];
     uintptr_t wlo = 0, whi = 0;
     if (L->ts_datastack_top >= 0) {
-        uintptr_t chunk = word_at(ts, L->ts_datastack_chunk), top = word_at(ts, L->ts_datastack_top);
+        uintptr_t chunk = interp_word_at(ts, L->ts_datastack_chunk), top = interp_word_at(ts, L->ts_datastack_top);
         uintptr_t data = chunk + PY_STACK_CHUNK_DATA;
         if (chunk >= 4096 && top > data && top - data < ((uintptr_t)1 << 30)) {
             wlo = top - data > sizeof window ? top - sizeof window : data;
@@ -465,8 +451,8 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
             b = window + (f - wlo);
         else if (rd(f, fr, (size_t)py.frame_hi) < 0)
             break;
-        uintptr_t back = word_at(b, L->fr_back);
-        uintptr_t co = word_at(b, L->fr_code);
+        uintptr_t back = interp_word_at(b, L->fr_back);
+        uintptr_t co = interp_word_at(b, L->fr_code);
         if (L->frames != PY_FRAME_OBJECTS && b[L->fr_owner] == PY_FRAME_OWNED_BY_CSTACK) {
             if (n)
                 entry[n - 1] = 1;
@@ -476,11 +462,11 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
         if (co) {
             code[n] = co;
             if (L->frames == PY_FRAME_OBJECTS) {
-                off[n] = (intptr_t)int_at(b, L->fr_instr) * L->lasti_unit;
+                off[n] = (intptr_t)(int)interp_u32_at(b, L->fr_instr) * L->lasti_unit;
                 instr[n] = 0;
                 entry[n] = 1;
             } else {
-                instr[n] = word_at(b, L->fr_instr);
+                instr[n] = interp_word_at(b, L->fr_instr);
                 off[n] = 0;
                 entry[n] = L->fr_is_entry >= 0 && b[L->fr_is_entry];
             }
@@ -506,7 +492,7 @@ static __attribute__((noinline)) int capture(const struct py_layout *L, uintptr_
     int whole = got > 0 ? (int)((size_t)got / hlen) : 0;
     int k = 0;
     for (int i = 0; i < whole && i < n; i++) {
-        if (word_at(hdr[i], 0) != py.code_type)
+        if (interp_word_at(hdr[i], 0) != py.code_type)
             continue;           /* not a code object: a shim, or a stale pointer */
         if (L->frames != PY_FRAME_OBJECTS)
             off[i] = (intptr_t)(instr[i] - (code[i] + (uintptr_t)L->co_code_adaptive));

@@ -145,20 +145,6 @@ static char *rb_note;
 static size_t rb_note_cap;
 static struct rb_iseq_rec *iseq_buckets[ISEQ_BUCKETS];
 
-static uintptr_t word_at(const unsigned char *b, int off)
-{
-    uintptr_t v;
-    memcpy(&v, b + off, sizeof v);
-    return v;
-}
-
-static uint32_t u32_at(const unsigned char *b, int off)
-{
-    uint32_t v;
-    memcpy(&v, b + off, sizeof v);
-    return v;
-}
-
 static int rd(uintptr_t from, void *to, size_t n) { return interp_read_raw(from, to, n); }
 
 static int rd_word(uintptr_t from, uintptr_t *to) { return rd(from, to, sizeof *to); }
@@ -289,17 +275,17 @@ static int read_rstring(uintptr_t s, char *out, size_t cap)
     unsigned char h[32];
     if (rd(s, h, sizeof h) < 0)
         return -1;
-    uint64_t flags = word_at(h, 0);
+    uint64_t flags = interp_word_at(h, 0);
     if ((flags & RB_T_MASK) != RB_T_STRING)
         return -1;
     size_t n;
     uintptr_t from;
     if (flags & L->str_noembed) {
-        int64_t len = (int64_t)word_at(h, L->str_heap_len);
+        int64_t len = (int64_t)interp_word_at(h, L->str_heap_len);
         if (len < 0)
             return -1;
         n = (size_t)len;
-        from = word_at(h, L->str_heap_ptr);
+        from = interp_word_at(h, L->str_heap_ptr);
     } else {
         n = (size_t)((flags & L->str_embed_mask) >> L->str_embed_shift);
         from = s + (uintptr_t)L->str_embed;
@@ -359,10 +345,10 @@ static void *copy_table(uintptr_t from, uint64_t n)
 
 static uint64_t body_check(const struct rb_layout *L, const unsigned char *body)
 {
-    uint64_t h = hash_combine(word_at(body, L->body_iseq_encoded), word_at(body, L->body_pathobj));
-    h = hash_combine(h, word_at(body, L->body_label));
-    h = hash_combine(h, word_at(body, L->body_insns_body));
-    return hash_combine(h, word_at(body, L->body_first_lineno));
+    uint64_t h = hash_combine(interp_word_at(body, L->body_iseq_encoded), interp_word_at(body, L->body_pathobj));
+    h = hash_combine(h, interp_word_at(body, L->body_label));
+    h = hash_combine(h, interp_word_at(body, L->body_insns_body));
+    return hash_combine(h, interp_word_at(body, L->body_first_lineno));
 }
 
 /* The iseq's record: found by address and body identity, or copied now
@@ -382,8 +368,8 @@ static struct rb_iseq_rec *iseq_record(uintptr_t iseq, uintptr_t bodyp, const un
             break;
     if (!r) {
         char file[NAME_MAX_BYTES], label[NAME_MAX_BYTES];
-        if (read_path(word_at(body, L->body_pathobj), file, sizeof file) < 0 ||
-            read_rstring(word_at(body, L->body_label), label, sizeof label) < 0)
+        if (read_path(interp_word_at(body, L->body_pathobj), file, sizeof file) < 0 ||
+            read_rstring(interp_word_at(body, L->body_label), label, sizeof label) < 0)
             goto out;
         r = arena_alloc(sizeof *r);
         if (!r)
@@ -393,16 +379,16 @@ static struct rb_iseq_rec *iseq_record(uintptr_t iseq, uintptr_t bodyp, const un
         r->check = check;
         r->filename = interp_arena_str(file);
         r->label = interp_arena_str(label);
-        uintptr_t first = word_at(body, L->body_first_lineno);
+        uintptr_t first = interp_word_at(body, L->body_first_lineno);
         r->first_lineno = (first & 1) ? (int)((intptr_t)first >> 1) : 0;
-        uint32_t entries = u32_at(body, L->body_insns_size);
-        r->iseq_size = u32_at(body, L->body_iseq_size);
-        r->lines = copy_table(word_at(body, L->body_insns_body),
+        uint32_t entries = interp_u32_at(body, L->body_insns_size);
+        r->iseq_size = interp_u32_at(body, L->body_iseq_size);
+        r->lines = copy_table(interp_word_at(body, L->body_insns_body),
                               (uint64_t)entries * (uint64_t)L->insn_entry_size);
         if (r->lines) {
             r->entries = entries;
-            uintptr_t pos = word_at(body, L->body_insns_positions);
-            uintptr_t succ = word_at(body, L->body_succ_table);
+            uintptr_t pos = interp_word_at(body, L->body_insns_positions);
+            uintptr_t succ = interp_word_at(body, L->body_succ_table);
             if (pos)
                 r->positions = copy_table(pos, (uint64_t)entries * 4);
             else if (succ && entries > 1 &&
@@ -460,7 +446,7 @@ static uintptr_t gvl_ec(const struct rb_layout *L, uintptr_t vm, unsigned char *
     size_t elen = (size_t)L->ec_thread_ptr + 8;
     struct iovec l2[2] = { { e, elen }, { &tid, 8 } };
     struct iovec r2[2] = { { (void *)ec, elen }, { (void *)(owner + (uintptr_t)L->th_thread_id), 8 } };
-    if (interp_read_vec(l2, r2, 2) != (long)(elen + 8) || word_at(e, L->ec_thread_ptr) != owner ||
+    if (interp_read_vec(l2, r2, 2) != (long)(elen + 8) || interp_word_at(e, L->ec_thread_ptr) != owner ||
         tid != (uintptr_t)pthread_self())
         return 0;               /* not the thread that holds the GVL */
     return ec;
@@ -472,8 +458,8 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
                                              uintptr_t *words, int max)
 {
     int n = 0;
-    uintptr_t stack = word_at(e, L->ec_vm_stack), size = word_at(e, L->ec_vm_stack_size);
-    uintptr_t cfp = word_at(e, L->ec_cfp), end = stack + size * sizeof(uintptr_t);
+    uintptr_t stack = interp_word_at(e, L->ec_vm_stack), size = interp_word_at(e, L->ec_vm_stack_size);
+    uintptr_t cfp = interp_word_at(e, L->ec_cfp), end = stack + size * sizeof(uintptr_t);
     if (size >= ((uintptr_t)1 << 32) || cfp <= stack || cfp >= end ||
         (end - cfp) % (uintptr_t)L->cfp_size)
         return 0;
@@ -492,7 +478,7 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
     int idx[MAXF], k = 0;
     for (int i = 0; i < nframes && k < MAXF; i++) {
         const unsigned char *f = window + (size_t)i * (size_t)L->cfp_size;
-        uintptr_t pc = word_at(f, L->cfp_pc), iseq = word_at(f, L->cfp_iseq), ep = word_at(f, L->cfp_ep);
+        uintptr_t pc = interp_word_at(f, L->cfp_pc), iseq = interp_word_at(f, L->cfp_iseq), ep = interp_word_at(f, L->cfp_ep);
         if (!pc || !iseq || !ep || iseq < 4096 || ep < 4096)
             continue;
         el[2 * k] = (struct iovec){ &epf[k], 8 };
@@ -514,16 +500,16 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
         if (!eok[2 * j] || !eok[2 * j + 1])
             continue;
         uint32_t fl = (uint32_t)epf[j];
-        uint64_t iflags = word_at(ih[j], 0);
+        uint64_t iflags = interp_word_at(ih[j], 0);
         if ((fl & RB_FRAME_FLAG_CFRAME) || !known_magic(fl) ||
             (iflags & RB_T_MASK) != RB_T_IMEMO || ((iflags >> RB_FL_USHIFT) & 15) != RB_IMEMO_ISEQ)
             continue;
         const unsigned char *f = window + (size_t)idx[j] * (size_t)L->cfp_size;
-        uintptr_t body = word_at(ih[j], L->iseq_body);
+        uintptr_t body = interp_word_at(ih[j], L->iseq_body);
         if (body < 4096)
             continue;
-        iseqs[m] = word_at(f, L->cfp_iseq);
-        pcs[m] = word_at(f, L->cfp_pc);
+        iseqs[m] = interp_word_at(f, L->cfp_iseq);
+        pcs[m] = interp_word_at(f, L->cfp_pc);
         bptr[m] = body;
         finish[m] = (fl & RB_FRAME_FLAG_FINISH) != 0;
         bl[m] = (struct iovec){ bodies[m], (size_t)L->body_hi };
@@ -535,8 +521,8 @@ static __attribute__((noinline)) int capture(const struct rb_layout *L, const un
     for (int i = 0; i < m; i++) {
         if (!bok[i])
             continue;
-        uintptr_t encoded = word_at(bodies[i], L->body_iseq_encoded);
-        uint32_t isize = u32_at(bodies[i], L->body_iseq_size);
+        uintptr_t encoded = interp_word_at(bodies[i], L->body_iseq_encoded);
+        uint32_t isize = interp_u32_at(bodies[i], L->body_iseq_size);
         if (pcs[i] < encoded || pcs[i] > encoded + (uintptr_t)isize * sizeof(uintptr_t))
             continue;           /* a pc outside its iseq: stale */
         struct rb_iseq_rec *r = iseq_record(iseqs[i], bptr[i], bodies[i]);
