@@ -30,6 +30,7 @@ struct bases {
     uintptr_t *v;
     size_t n, cap;
     int after;                  /* 0: collecting; 1: recording the new ones */
+    int failed;                 /* out of memory while collecting: record none */
 };
 
 static int object_range(struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
@@ -59,8 +60,10 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
         if (b->n == b->cap) {
             size_t cap = b->cap ? 2 * b->cap : 64;
             uintptr_t *v = internal_realloc(b->v, cap * sizeof *v);
-            if (!v)
+            if (!v) {
+                b->failed = 1;
                 return 1;
+            }
             b->v = v;
             b->cap = cap;
         }
@@ -93,10 +96,10 @@ static void load_once(void)
      * is deep-bound, and the caller glibc sees is libretain either way.
      * RTLD_LOCAL: the program's own lookups never find these objects. */
     void *(*open_fn)(const char *, int) = real.dlopen ? real.dlopen : dlopen;
-    struct bases before = { NULL, 0, 0, 0 };
+    struct bases before = { NULL, 0, 0, 0, 0 };
     dl_iterate_phdr(each_object, &before);
     void *h = open_fn(name, RTLD_NOW | RTLD_LOCAL);
-    if (h && before.v) {
+    if (h && before.v && !before.failed) {
         before.after = 1;
         dl_iterate_phdr(each_object, &before);
     }

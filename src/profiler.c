@@ -65,6 +65,7 @@ static struct guard fork_guard;
 static void fork_prepare(void)
 {
     fork_guard = guard_enter();
+    unwind_prepare_fork();
     registry_prefork();
 }
 

@@ -10,6 +10,7 @@
 
 static uintptr_t self_lo, self_hi;   /* libretain's executable segment */
 __thread int unwind_active;
+static int set_up;                      /* a capture has returned: libunwind is set up */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -33,6 +34,14 @@ void unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)unwind_init);
 }
 
+void unwind_prepare_fork(void)
+{
+    if (__atomic_load_n(&set_up, __ATOMIC_ACQUIRE))
+        return;
+    uintptr_t ips[4];
+    unwind_capture(ips, 4);
+}
+
 int unwind_capture(uintptr_t *ips, int depth)
 {
     /* A few extra slots for our own frames (the wrapper and this function). */
@@ -41,6 +50,8 @@ int unwind_capture(uintptr_t *ips, int depth)
     unwind_active = 1;
     int n = unw_backtrace(raw, want);
     unwind_active = 0;
+    if (__builtin_expect(!__atomic_load_n(&set_up, __ATOMIC_RELAXED), 0))
+        __atomic_store_n(&set_up, 1, __ATOMIC_RELEASE);
     int skip = 0;
     while (skip < n && (uintptr_t)raw[skip] >= self_lo && (uintptr_t)raw[skip] < self_hi)
         skip++;

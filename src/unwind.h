@@ -13,6 +13,14 @@
  * does when libunwind reopens it later. */
 void unwind_init(void);
 
+/* fork's prepare handler, before any of libretain's locks are taken: sets
+ * libunwind up on the forking thread if no capture has yet.  libunwind's
+ * one-time set-up holds its own lock; a fork while another thread was
+ * inside it left the child's copy locked, and the child's first unwind
+ * hung (tests: fork_child_reports).  Done here, the fork waits for a set-up
+ * under way and none can start in the middle of it. */
+void unwind_prepare_fork(void);
+
 /* 1 while this thread is inside libunwind: a pipe2() then is libunwind's
  * validation pipe, which the pipe2 hook moves out of the program's way. */
 extern __thread int unwind_active;
