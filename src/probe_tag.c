@@ -9,8 +9,10 @@
  * byte at a 4-byte-aligned place in the slot (a tag is a small field of its
  * own; a double's exponent byte or an integer's high byte is not), almost
  * never zero in a slot holding data, and taking few values: at most 8, each
- * at least a quarter as common as the commonest, cover three quarters of the
- * slots (the rest of the block, a header or PHP's index area, is other data).  Reading, a slot whose tag bytes hold learned
+ * at least a quarter as common as the commonest, cover three in five of the
+ * slots holding data (the rest of the block, a header or PHP's index area, is
+ * other data: PHP's hash part is a fifth of its block and holds data in
+ * every slot, so a full table's buckets are only ~79% of the data slots).  Reading, a slot whose tag bytes hold learned
  * values is the table's: used if it holds data besides its tags, free if
  * not (Lua's empty nodes keep an "empty" tag); holding data with a tag byte
  * zero it is a tombstone; any other value is not the table's slot at all
@@ -29,7 +31,8 @@
 #define TAG_PLACES (SLOT_BYTES_MAX / 4)
 
 /* memo: the tag bytes (bit b: byte b of the slot; at most TAG_BYTES_MAX),
- * the layout they were learned with, how many slots held data then, and
+ * the layout they were learned with, the share of slots holding data then
+ * (in 1/65536), and
  * for the i-th tag byte the values it took (bytes of u[4 + i], 0 unused). */
 #define MASK_LO u[0]
 #define MASK_HI u[1]
@@ -76,7 +79,7 @@ static int has_data(const uint8_t *b, int nbytes, uint64_t ignore)
 /* The scratch of one learning pass: per 4-byte-aligned place, how often
  * each byte value occurs in slots holding data. */
 struct tag_census {
-    uint32_t data;
+    uint32_t data, slots;
     uint32_t count[TAG_PLACES][256];
 };
 
@@ -105,29 +108,39 @@ static uint32_t top_values(const uint32_t *count, uint32_t *set)
 }
 
 /* Learns the tag bytes from this copy if more slots hold data than when
- * they were last learned (or the layout changed). */
+ * they were last learned. */
 static void learn(const struct classified *c, union probe_memo *memo, struct tag_census *t)
 {
     int st = c->layout.stride > 0 ? c->layout.stride : 1, nbytes = st * 8;
     memset(t, 0, sizeof *t);
     FOR_EACH_SLOT(c, st, b, g, {
+        t->slots++;
         if (!has_data(b, nbytes, 0))
             continue;
         t->data++;
         for (int i = 0; i < nbytes; i += 4)
             t->count[i / 4][b[i]]++;
     })
-    int same_layout = memo->LEARNED_LAYOUT == layout_key(&c->layout);
-    if (t->data < LEARN_MIN_SLOTS || (same_layout && t->data <= memo->LEARNED_DATA + memo->LEARNED_DATA / 64))
+    /* Only more data teaches, as a share of the slots (so that a first
+     * look cut in single words compares with the records that follow): not
+     * a layout that changed for one reading, since a drained table's
+     * tombstones hold as much data as its entries did and would teach that
+     * the tag is not one; the layout's old tags are read again when it
+     * comes back. */
+    uint32_t share = t->slots ? (uint32_t)((uint64_t)t->data * 65536 / t->slots) : 0;
+    if (t->data < LEARN_MIN_SLOTS || share <= memo->LEARNED_DATA + memo->LEARNED_DATA / 64)
         return;
     uint64_t mask = 0;
     uint32_t values[TAG_BYTES_MAX] = { 0 };
     int ntags = 0;
     for (int i = 0; i < nbytes && ntags < TAG_BYTES_MAX; i += 4) {
         uint32_t set = 0, covered = top_values(t->count[i / 4], &set);
-        /* Almost never zero (one slot in 500: a random byte is zero in one
-         * of 256), and a few values for three slots in four. */
-        if (t->count[i / 4][0] * 500 <= t->data && covered * 4 >= t->data * 3) {
+        /* Almost never zero: at most one data slot in 256 and one more (a
+         * random byte is zero in one of 256, but it fails the few-values
+         * test; other data sharing the place, PHP's hash part, brings its
+         * own zeros, and a copy of 256 chunks holds only ~800 slots), and a
+         * few values for three slots in five. */
+        if (t->count[i / 4][0] * 256 <= t->data + 256 && covered * 5 >= t->data * 3) {
             mask |= 1ull << i;
             values[ntags++] = set;
         }
@@ -136,7 +149,7 @@ static void learn(const struct classified *c, union probe_memo *memo, struct tag
     memo->MASK_HI = (uint32_t)(mask >> 32);
     for (int i = 0; i < TAG_BYTES_MAX; i++)
         memo->u[VALUES + i] = values[i];
-    memo->LEARNED_DATA = t->data;
+    memo->LEARNED_DATA = share;
     memo->LEARNED_LAYOUT = layout_key(&c->layout);
 }
 
