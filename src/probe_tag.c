@@ -12,7 +12,9 @@
  * at least a quarter as common as the commonest, cover three in five of the
  * slots holding data (the rest of the block, a header or PHP's index area, is
  * other data: PHP's hash part is a fifth of its block and holds data in
- * every slot, so a full table's buckets are only ~79% of the data slots).  Reading, a slot whose tag bytes hold learned
+ * every slot, so a full table's buckets are only ~79% of the data slots),
+ * provided the slots with other values keep to chunks of their own (a
+ * field with a merely common value has its other values everywhere).  Reading, a slot whose tag bytes hold learned
  * values is the table's: used if it holds data besides its tags, free if
  * not (Lua's empty nodes keep an "empty" tag); holding data with a tag byte
  * zero it is a tombstone; any other value is not the table's slot at all
@@ -42,14 +44,8 @@
 
 static uint64_t tag_mask(const union probe_memo *m) { return (uint64_t)m->MASK_LO | (uint64_t)m->MASK_HI << 32; }
 
-static int tag_value_known(const union probe_memo *m, int i, uint8_t v)
-{
-    uint32_t set = m->u[VALUES + i];
-    for (int k = 0; k < TAG_VALUES; k++, set >>= 8)
-        if ((set & 0xFF) == v)
-            return 1;
-    return 0;
-}
+static int in_set(uint32_t set, uint8_t v);
+static int tag_value_known(const union probe_memo *m, int i, uint8_t v) { return in_set(m->u[VALUES + i], v); }
 
 static uint32_t layout_key(const struct slot_layout *l)
 {
@@ -107,6 +103,41 @@ static uint32_t top_values(const uint32_t *count, uint32_t *set)
     return covered;
 }
 
+static int in_set(uint32_t set, uint8_t v)
+{
+    for (int k = 0; k < TAG_VALUES; k++, set >>= 8)
+        if ((set & 0xFF) == v)
+            return 1;
+    return 0;
+}
+
+/* Do the data slots whose byte i is outside the set keep apart from those
+ * inside it, in chunks of their own (PHP's hash part before its buckets, a
+ * header), rather than mixed among them?  A tag's other values are another
+ * region; a field that merely has a common value (a chain link that is
+ * mostly "none") has its other values everywhere.  At most one data slot in
+ * 20 may be an outsider in a chunk of insiders. */
+static int set_is_apart(const struct classified *c, int st, int i, uint32_t set, uint32_t data)
+{
+    int nbytes = st * 8;
+    uint32_t mixed = 0;
+    for (int ch = 0; ch < c->copy->nchunks; ch++) {
+        uint32_t in = 0, out = 0;
+        for (int w = c->chunk_first_word[ch]; w + st <= BLOCK_CHUNK_WORDS; w += st) {
+            const uint8_t *b = (const uint8_t *)&c->copy->words[ch][w];
+            if (!has_data(b, nbytes, 0) || b[i] == 0)
+                continue;
+            if (in_set(set, b[i]))
+                in++;
+            else
+                out++;
+        }
+        if (in && out)
+            mixed += out;
+    }
+    return (uint64_t)mixed * 20 <= data;
+}
+
 /* Learns the tag bytes from this copy if more slots hold data than when
  * they were last learned. */
 static void learn(const struct classified *c, union probe_memo *memo, struct tag_census *t)
@@ -135,6 +166,8 @@ static void learn(const struct classified *c, union probe_memo *memo, struct tag
     int ntags = 0;
     for (int i = 0; i < nbytes && ntags < TAG_BYTES_MAX; i += 4) {
         uint32_t set = 0, covered = top_values(t->count[i / 4], &set);
+        if (!set_is_apart(c, st, i, set, t->data))
+            continue;
         /* Almost never zero: at most one data slot in 256 and one more (a
          * random byte is zero in one of 256, but it fails the few-values
          * test; other data sharing the place, PHP's hash part, brings its
