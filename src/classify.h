@@ -74,4 +74,15 @@ struct slot_share {
 };
 struct slot_share classified_share(const struct classified *c, uint8_t want, uint8_t veto);
 
+/* The stride the slots were cut with (1 when no layout was inferred). */
+static inline int classified_stride(const struct classified *c)
+{
+    return c->layout.stride > 0 ? c->layout.stride : 1;
+}
+
+/* Every whole slot of chunk ch of the copy: w, its first word in the chunk. */
+#define CLASSIFIED_FOR_EACH_SLOT(c, ch, w)                                                        \
+    for (int w = (c)->chunk_first_word[ch], st_##w = classified_stride(c); w + st_##w <= BLOCK_CHUNK_WORDS; \
+         w += st_##w)
+
 #endif

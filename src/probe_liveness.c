@@ -20,7 +20,7 @@
 /* The share of non-foreign slots holding a live pointer. */
 static float live_share(const struct classified *c, const uint16_t *live)
 {
-    int st = c->layout.stride > 0 ? c->layout.stride : 1;
+    int st = classified_stride(c);
     uint32_t slots = 0, used = 0;
     for (int ch = 0; ch < c->copy->nchunks; ch++) {
         if (c->chunk_foreign[ch])

@@ -21,9 +21,9 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
      * slots (Lua's 0x0303) gets elected too, and a full table would prove
      * itself drained.  A buffer filled with all-ones has no data beside. */
     uint32_t tomb = 0;
-    int st = c->layout.stride > 0 ? c->layout.stride : 1;
+    int st = classified_stride(c);
     for (int ch = 0; ch < c->copy->nchunks; ch++)
-        for (int w = c->chunk_first_word[ch]; w + st <= BLOCK_CHUNK_WORDS; w += st) {
+        CLASSIFIED_FOR_EACH_SLOT(c, ch, w) {
             int ones = 0, data = 0;
             for (int j = 0; j < st; j++) {
                 uint64_t v = c->copy->words[ch][w + j];

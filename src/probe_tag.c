@@ -44,8 +44,14 @@
 
 static uint64_t tag_mask(const union probe_memo *m) { return (uint64_t)m->MASK_LO | (uint64_t)m->MASK_HI << 32; }
 
-static int in_set(uint32_t set, uint8_t v);
-static int tag_value_known(const union probe_memo *m, int i, uint8_t v) { return in_set(m->u[VALUES + i], v); }
+/* Is v one of the (up to TAG_VALUES, 0 unused) bytes of set? */
+static int in_set(uint32_t set, uint8_t v)
+{
+    for (int k = 0; k < TAG_VALUES; k++, set >>= 8)
+        if ((set & 0xFF) == v)
+            return 1;
+    return 0;
+}
 
 static uint32_t layout_key(const struct slot_layout *l)
 {
@@ -57,7 +63,7 @@ static uint32_t layout_key(const struct slot_layout *l)
     for (int ch_ = 0; ch_ < (c)->copy->nchunks; ch_++) {                                           \
         int group = ch_ * CLASSIFY_GROUPS / (c)->copy->nchunks;                                     \
         (void)group;                                                                               \
-        for (int w_ = (c)->chunk_first_word[ch_]; w_ + (st) <= BLOCK_CHUNK_WORDS; w_ += (st)) {    \
+        CLASSIFIED_FOR_EACH_SLOT(c, ch_, w_) {                                                     \
             const uint8_t *bytes = (const uint8_t *)&(c)->copy->words[ch_][w_];                    \
             __VA_ARGS__                                                                            \
         }                                                                                          \
@@ -103,14 +109,6 @@ static uint32_t top_values(const uint32_t *count, uint32_t *set)
     return covered;
 }
 
-static int in_set(uint32_t set, uint8_t v)
-{
-    for (int k = 0; k < TAG_VALUES; k++, set >>= 8)
-        if ((set & 0xFF) == v)
-            return 1;
-    return 0;
-}
-
 /* Do the data slots whose byte i is outside the set keep apart from those
  * inside it, in chunks of their own (PHP's hash part before its buckets, a
  * header), rather than mixed among them?  A tag's other values are another
@@ -123,7 +121,7 @@ static int set_is_apart(const struct classified *c, int st, int i, uint32_t set,
     uint32_t mixed = 0;
     for (int ch = 0; ch < c->copy->nchunks; ch++) {
         uint32_t in = 0, out = 0;
-        for (int w = c->chunk_first_word[ch]; w + st <= BLOCK_CHUNK_WORDS; w += st) {
+        CLASSIFIED_FOR_EACH_SLOT(c, ch, w) {
             const uint8_t *b = (const uint8_t *)&c->copy->words[ch][w];
             if (!has_data(b, nbytes, 0) || b[i] == 0)
                 continue;
@@ -142,7 +140,7 @@ static int set_is_apart(const struct classified *c, int st, int i, uint32_t set,
  * they were last learned. */
 static void learn(const struct classified *c, union probe_memo *memo, struct tag_census *t)
 {
-    int st = c->layout.stride > 0 ? c->layout.stride : 1, nbytes = st * 8;
+    int st = classified_stride(c), nbytes = st * 8;
     memset(t, 0, sizeof *t);
     FOR_EACH_SLOT(c, st, b, g, {
         t->slots++;
@@ -196,14 +194,14 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
     uint64_t mask = tag_mask(memo);
     if (!mask || memo->LEARNED_LAYOUT != layout_key(&c->layout))
         return;
-    int st = c->layout.stride > 0 ? c->layout.stride : 1, nbytes = st * 8;
+    int st = classified_stride(c), nbytes = st * 8;
     uint32_t used[CLASSIFY_GROUPS] = { 0 }, slots[CLASSIFY_GROUPS] = { 0 }, tomb = 0, nused = 0, n = 0;
     FOR_EACH_SLOT(c, st, bt, g, {
         int zero = 0, foreign = 0;
         for (int i = 0, k = 0; i < nbytes; i += 4)
             if (mask >> i & 1) {
                 zero |= bt[i] == 0;
-                foreign |= bt[i] != 0 && !tag_value_known(memo, k, bt[i]);
+                foreign |= bt[i] != 0 && !in_set(memo->u[VALUES + k], bt[i]);
                 k++;
             }
         if (foreign)

@@ -555,6 +555,21 @@ static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed
     return block_copy_bytes(&s->copy);
 }
 
+/* The block's site replaced blocks by larger ones: a growth series. */
+static int site_grows(const struct watch *w)
+{
+    return w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
+}
+
+/* Some probe saw a table at its peak. */
+static int looked_like_table(const struct watch_detail *d)
+{
+    for (int p = 0; p < probe_count; p++)
+        if (d->track[p].peak_table_like)
+            return 1;
+    return 0;
+}
+
 /* The measurement schedule follows the evidence: a new block gets an early
  * first look; a block whose last reading moved, or whose site shows a growth
  * series, is measured every interval; a block at rest less and less often,
@@ -568,10 +583,8 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
 {
     struct watch_detail *d = w->d;
     enum measure_class c;
-    int table = 0;
-    for (int p = 0; p < probe_count && !table; p++)
-        table = d->track[p].peak_table_like;
-    int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
+    int table = looked_like_table(d);
+    int growth = site_grows(w);
     if (d->measured == 1)
         c = MEASURE_FIRST;
     else if (changed)
@@ -605,15 +618,12 @@ static enum measure_class schedule(struct watch *w, int changed, uint32_t t)
  * drained among hundreds of new buffers must be seen draining. */
 static int urgency_rank(const struct watch *w)
 {
-    if (w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0)
+    if (site_grows(w))
         return 0;
     if (!w->d)
         return 2;
-    if (w->d->gap_ms <= retain_config.interval_ms)
+    if (w->d->gap_ms <= retain_config.interval_ms || looked_like_table(w->d))
         return 1;
-    for (int p = 0; p < probe_count; p++)
-        if (w->d->track[p].peak_table_like)
-            return 1;
     return 3;
 }
 
@@ -784,7 +794,7 @@ static int block_reading(const struct watch *w, uint32_t t, struct finding *f)
     f->advice_hint = probe_table[p]->advice_hint;
     if (probe_table[p]->container)
         probe_table[p]->container(&tr->memo, f->container, sizeof f->container);
-    int growth = w->site && __atomic_load_n(&w->site->replaced_by_larger, __ATOMIC_RELAXED) > 0;
+    int growth = site_grows(w);
     f->confidence = probe_table[p]->confidence(tr, growth) == CONFIDENCE_HIGH ? "high" : "medium";
     f->live = !w->ended;
     f->retained_ms = until - d->retained_since;
