@@ -82,6 +82,10 @@ static int has_data(const uint8_t *b, int nbytes, uint64_t ignore)
  * each byte value occurs in slots holding data. */
 struct tag_census {
     uint32_t data, slots;
+    /* per place: slots holding data besides that byte (a slot whose only
+     * data is the byte, Lua's empty node with its "empty" tag, says
+     * nothing about whether the byte is a tag) */
+    uint32_t besides[TAG_PLACES];
     uint32_t count[TAG_PLACES][256];
 };
 
@@ -123,7 +127,7 @@ static int set_is_apart(const struct classified *c, int st, int i, uint32_t set,
         uint32_t in = 0, out = 0;
         CLASSIFIED_FOR_EACH_SLOT(c, ch, w) {
             const uint8_t *b = (const uint8_t *)&c->copy->words[ch][w];
-            if (!has_data(b, nbytes, 0) || b[i] == 0)
+            if (!has_data(b, nbytes, 1ull << i) || b[i] == 0)
                 continue;
             if (in_set(set, b[i]))
                 in++;
@@ -148,7 +152,10 @@ static void learn(const struct classified *c, union probe_memo *memo, struct tag
             continue;
         t->data++;
         for (int i = 0; i < nbytes; i += 4)
-            t->count[i / 4][b[i]]++;
+            if (has_data(b, nbytes, 1ull << i)) {
+                t->besides[i / 4]++;
+                t->count[i / 4][b[i]]++;
+            }
     })
     /* Only more data teaches, as a share of the slots (so that a first
      * look cut in single words compares with the records that follow): not
@@ -164,14 +171,15 @@ static void learn(const struct classified *c, union probe_memo *memo, struct tag
     int ntags = 0;
     for (int i = 0; i < nbytes && ntags < TAG_BYTES_MAX; i += 4) {
         uint32_t set = 0, covered = top_values(t->count[i / 4], &set);
-        if (!set_is_apart(c, st, i, set, t->data))
+        uint32_t data = t->besides[i / 4];
+        if (!data || !set_is_apart(c, st, i, set, data))
             continue;
         /* Almost never zero: at most one data slot in 256 and one more (a
          * random byte is zero in one of 256, but it fails the few-values
          * test; other data sharing the place, PHP's hash part, brings its
          * own zeros, and a copy of 256 chunks holds only ~800 slots), and a
          * few values for three slots in five. */
-        if (t->count[i / 4][0] * 256 <= t->data + 256 && covered * 5 >= t->data * 3) {
+        if (t->count[i / 4][0] * 256 <= data + 256 && covered * 5 >= data * 3) {
             mask |= 1ull << i;
             values[ntags++] = set;
         }
@@ -204,11 +212,15 @@ static void measure(const struct classified *c, const struct block_facts *b, uni
                 foreign |= bt[i] != 0 && !in_set(memo->u[VALUES + k], bt[i]);
                 k++;
             }
-        if (foreign)
+        /* No data but its tags: a free slot, whatever its tag says (Lua's
+         * empty node).  Data with a tag the table's slots never had: not
+         * one of its slots (PHP's hash part). */
+        int data = has_data(bt, nbytes, mask);
+        if (data && foreign)
             continue;
         slots[g]++;
         n++;
-        if (!has_data(bt, nbytes, mask))
+        if (!data)
             continue;
         if (zero) {
             tomb++;
