@@ -105,6 +105,11 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit targets (malloc.c: 4 *
+ * 1024 * 1024 * sizeof(long)): a mapped chunk freed at or above this size
+ * leaves the dynamic thresholds alone. */
+#define GLIBC_MMAP_THRESHOLD_MAX (4ul * 1024 * 1024 * sizeof(long))
+
 void real_alloc_identify(void)
 {
     /* The object holding real.malloc, by its segments: dladdr would also
@@ -113,7 +118,12 @@ void real_alloc_identify(void)
     struct object_of o = { (uintptr_t)real.malloc, 0 };
     if (real.malloc && real.malloc_usable_size && dl_iterate_phdr(find_object, &o) && o.in_libc) {
         /* Check the header arithmetic against the real function once. */
-        void *p = real.malloc(100), *q = real.malloc(300000);
+        /* The large one is past glibc's largest dynamic mmap threshold
+         * (32 MiB): freeing a mapped chunk below it raises the program's
+         * mmap and trim thresholds (a 300 KB probe left every later heap
+         * holding ~0.5 MB more at its top).  Mapped, never touched but for
+         * its header page. */
+        void *p = real.malloc(100), *q = real.malloc(GLIBC_MMAP_THRESHOLD_MAX + 4096);
         int agrees = p && q && real.malloc_usable_size(p) == glibc_usable_size(p) &&
                      real.malloc_usable_size(q) == glibc_usable_size(q);
         real.free(p);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "demangle.h"
 #include "dwlib.h"
+#include "dynsym.h"
 #include "modules.h"
 
 #include <dwarf.h>
@@ -43,7 +44,7 @@ struct symbolizer {
     struct cached *uncached;        /* results kept outside the cache (out of memory) */
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
-    struct { Dwfl_Module *mod; int has; } dwarf_known[64];
+    struct { Dwfl_Module *mod; int has; int symtab; } dwarf_known[64];
     int ndwarf_known;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
 };
@@ -395,19 +396,24 @@ static int has_section(Elf *e, const char *want)
     return 0;
 }
 
-/* Can this module have DWARF: in its own file, or in a build-id debug file
- * that find_debuginfo_locally may read?  Asking libdw directly costs about
- * 0.3 MB of resident memory per module even when the answer is no (a
- * stripped server, libc without libc6-dbg), so the question is answered
- * from the section table and one access(). */
-static int dwarf_possible(struct symbolizer *sym, Dwfl_Module *mod)
+/* What a module's own file may tell beyond its loaded image: DWARF (in the
+ * file, or in a build-id debug file that find_debuginfo_locally may read),
+ * and a full symbol table (.symtab, or MiniDebugInfo's .gnu_debugdata).
+ * Asking libdw directly costs about 0.3 MB of resident memory per module
+ * even when the answer is no (a stripped server, libc without libc6-dbg),
+ * so the questions are answered from the section table and one access(),
+ * once per module. */
+static int module_known(struct symbolizer *sym, Dwfl_Module *mod, int *symtab)
 {
     for (int i = 0; i < sym->ndwarf_known; i++)
-        if (sym->dwarf_known[i].mod == mod)
+        if (sym->dwarf_known[i].mod == mod) {
+            *symtab = sym->dwarf_known[i].symtab;
             return sym->dwarf_known[i].has;
+        }
     GElf_Addr bias;
     Elf *e = dwfl_module_getelf(mod, &bias);
     int has = e && (has_section(e, ".debug_info") || has_section(e, ".zdebug_info"));
+    *symtab = !e || has_section(e, ".symtab") || has_section(e, ".gnu_debugdata");
     const unsigned char *id;
     GElf_Addr vaddr;
     int n;
@@ -418,11 +424,33 @@ static int dwarf_possible(struct symbolizer *sym, Dwfl_Module *mod)
         snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
         has = access(file, R_OK) == 0;
     }
+    if (has)
+        *symtab = 1;            /* a debug file has the full .symtab too */
     if (sym->ndwarf_known < (int)(sizeof sym->dwarf_known / sizeof sym->dwarf_known[0])) {
         sym->dwarf_known[sym->ndwarf_known].mod = mod;
+        sym->dwarf_known[sym->ndwarf_known].symtab = *symtab;
         sym->dwarf_known[sym->ndwarf_known++].has = has;
     }
     return has;
+}
+
+/* The function's name from the loaded image's own .dynsym, for a module
+ * whose file has no more to say (no DWARF, no .symtab: Debian's libc,
+ * libstdc++, most of /usr/lib).  libdwfl would read the same table from the
+ * file and sort it: about 0.6 MB of file pages and arrays per report for a
+ * program that calls into libstdc++, where the loader has touched most of
+ * this table already.  NULL (libdwfl asked) when the image has no
+ * symbol for pc, or is not the module libdwfl knows (an object unloaded
+ * since, whose range another now holds). */
+static const char *image_function(Dwfl_Module *mod, Dwarf_Addr pc, char *buf, size_t cap)
+{
+    struct module_info o;
+    uintptr_t off;
+    GElf_Addr bias;
+    if (!dwfl_module_getelf(mod, &bias) || !modules_object_at((uintptr_t)pc, &o) ||
+        o.base != (uintptr_t)bias)
+        return NULL;
+    return dynsym_function_at((uintptr_t)pc, buf, cap, &off) ? buf : NULL;
 }
 
 static void resolve(struct symbolizer *sym, struct cached *c)
@@ -448,7 +476,8 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     }
     const char *file = NULL;
     int line = 0;
-    if (mod && dwarf_possible(sym, mod)) {
+    int symtab = 1;
+    if (mod && module_known(sym, mod, &symtab)) {
         Dwfl_Line *l = dwfl_module_getsrc(mod, pc);
         if (l) {
             file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
@@ -466,9 +495,13 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     f->function = NULL;
     f->mangling = MANGLING_NONE;
     if (mod) {
-        GElf_Off off;
-        GElf_Sym s;
-        const char *name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
+        char buf[1024];
+        const char *name = symtab ? NULL : image_function(mod, pc, buf, sizeof buf);
+        if (!name) {
+            GElf_Off off;
+            GElf_Sym s;
+            name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
+        }
         f->function = name_dup(name, f);
     }
     /* No dladdr fallback: it only knows exported symbols, gives the nearest

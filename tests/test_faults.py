@@ -307,6 +307,20 @@ def test_rlimit_as_exit(ctx):
             break
 
 
+@test
+def test_malloc_state_unchanged(ctx):
+    """glibc's allocator as the program finds it (tests/progs/mallocstate.c):
+    which block sizes are mapped and whether the heap's top is trimmed must
+    be as plain.  libretain's start-up check of glibc's chunk headers once
+    freed a 300 KB mapped block, which raised the program's dynamic mmap
+    threshold: its 160 KiB blocks then came from the heap."""
+    exe = ctx.bin("mallocstate")
+    plain = ctx.run([exe], preload=False)
+    for env in ({}, {"RETAIN_SAMPLE": "0"}):
+        pre = ctx.run([exe], env=env)
+        compare(ctx, plain, pre, f"mallocstate {env or 'default'}")
+
+
 # --------------------------------------------------------------------------
 # file descriptors and output
 
