@@ -207,8 +207,12 @@ static void note_free(struct thread_state *ts, void *p)
     if (tracked && b.watch)
         container_note_freed(b.addr, b.size, b.site);
     note_gone(ts, p, usable, tracked ? &b : NULL, 0);
-    if (unflushed_over(ts))
+    if (unflushed_over(ts)) {
         live_gauge_flush(ts);
+        /* a forked child that only frees (drains what it inherited) */
+        if (unlikely(__atomic_load_n(&sampler_wanted, __ATOMIC_RELAXED)))
+            sampler_ensure();
+    }
 }
 
 /* A block from the bootstrap arena moves to q (real memory). */

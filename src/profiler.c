@@ -36,6 +36,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -269,6 +270,7 @@ static const struct profiler_call {
     { SAMPLER_THREAD, SYS_rt_sigprocmask, { SIG_SETMASK } },
     { SAMPLER_THREAD, SYS_exit_group, { 0 } },
     { SAMPLER_THREAD, SYS_mincore, { 0, 4096, 0 } },
+    { SAMPLER_THREAD, SYS_prctl, { PR_SET_NAME } },
     /* process_vm_readv failing with an errno is fine (memcpy under the
      * block's lock instead); killing is not */
     { SAMPLER_THREAD, SYS_process_vm_readv, { 0, 0, 1, 0, 1, 0 } },

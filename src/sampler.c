@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,9 @@ static void park(void)
 static void *sampler_main(void *arg)
 {
     guard_enter();                      /* for the life of the thread */
+    /* Named from inside: one prctl here, where naming it from the creating
+     * thread opened /proc/self/task/TID/comm on the program's thread. */
+    prctl(PR_SET_NAME, "retain-sampler", 0, 0, 0);
     if (!S.scratch)
         S.scratch = retention_scratch_new();
     retention_scratch_adopt(S.scratch);
@@ -238,7 +242,6 @@ static void spawn(void)
     pthread_attr_setstacksize(&attr, 1024 * 1024);
     if (pthread_create(&S.thread, &attr, sampler_main, NULL) == 0) {
         S.running = 1;
-        pthread_setname_np(S.thread, "retain-sampler");
     } else if (retain_config.quiet != 1) {
         log_error("could not start the sampler thread; reports on signal are off");
     }
@@ -380,6 +383,12 @@ void sampler_after_fork_child(void)
     sem_destroy(&S.wake);
     init_state();
     S.thread_ended = 0;
-    if (had)
+    /* Started by the child's next allocation or free (sampler_wanted), not
+     * here: fork() returns to the child sooner (a thread spawned in the
+     * child was most of fork's extra latency) and a child that execs at
+     * once never makes one.  Periodic reports need it running now. */
+    if (had && retain_config.report_interval_s)
         sampler_ensure();
+    else if (had)
+        __atomic_store_n(&sampler_wanted, 1, __ATOMIC_RELAXED);
 }

@@ -239,3 +239,32 @@ def test_free_while_sampled(ctx):
             ctx.check(held > 0, f"sandbox: the locked copy was never used (longest_hold_us {held})")
         else:
             ctx.check(held == 0, f"normal: frees waited on the sampler (longest_hold_us {held})")
+
+
+@test
+def test_fork_child_drains_inherited(ctx):
+    """A forked child that only frees (tests/progs/forkdrain.c: it drains a
+    32 MiB table its parent filled and watched, then sleeps, allocating
+    nothing) gets a sampler of its own, started lazily after fork, and its
+    report finds the table retained at make_table; the parent's report,
+    whose table stayed full, has no finding."""
+    exe = ctx.bin("forkdrain")
+    od = ctx.outdir()
+    res = ctx.run([exe], outdir=od, timeout=60)
+    ctx.check(res.rc == 0, f"forkdrain exited {res.rc}: {res.err[-300:]!r}")
+    m = re.search(rb"^drained (\d+)$", res.out, re.M)
+    if not m:
+        ctx.fatal(f"no 'drained PID' line: {res.out[-200:]!r}")
+    child = int(m.group(1))
+    ctx.check(b"child status 0" in res.out, f"child did not exit 0: {res.out[-200:]!r}")
+    crep = ctx.report(od, child)
+    prep = ctx.report(od, res.pid)
+    found = [f for f in crep.get("findings", []) if f.get("capacity_bytes") == 32 << 20]
+    ctx.check(len(found) == 1, f"child's findings {[(f.get('capacity_bytes'), f.get('occupancy')) for f in crep.get('findings', [])]}")
+    if found:
+        f = found[0]
+        ctx.check((f.get("peak_occupancy") or 0) > 0.9 and (f.get("occupancy") or 1) < 0.05,
+                  f"peak {f.get('peak_occupancy')}, now {f.get('occupancy')} (truth 1.0 and 0.01)")
+        names = [fr.get("function") for fr in f.get("stack", [])]
+        ctx.check("make_table" in names, f"stack {names[:5]}")
+    ctx.check(not prep.get("findings"), f"parent's findings {prep.get('findings')}")
