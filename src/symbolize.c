@@ -439,10 +439,11 @@ static int module_known(struct symbolizer *sym, Dwfl_Module *mod, int *symtab)
  * libstdc++, most of /usr/lib).  libdwfl would read the same table from the
  * file and sort it: about 0.6 MB of file pages and arrays per report for a
  * program that calls into libstdc++, where the loader has touched most of
- * this table already.  NULL (libdwfl asked) when the image has no
- * symbol for pc, or is not the module libdwfl knows (an object unloaded
- * since, whose range another now holds). */
-static const char *image_function(Dwfl_Module *mod, Dwarf_Addr pc, char *buf, size_t cap)
+ * this table already.  NULL when the image has no symbol for pc (*image
+ * set: libdwfl would find none either), or is not the module libdwfl knows
+ * (an object unloaded since, whose range another now holds: ask libdwfl). */
+static const char *image_function(Dwfl_Module *mod, Dwarf_Addr pc, char *buf, size_t cap,
+                                  int *image)
 {
     struct module_info o;
     uintptr_t off;
@@ -450,6 +451,7 @@ static const char *image_function(Dwfl_Module *mod, Dwarf_Addr pc, char *buf, si
     if (!dwfl_module_getelf(mod, &bias) || !modules_object_at((uintptr_t)pc, &o) ||
         o.base != (uintptr_t)bias)
         return NULL;
+    *image = 1;                 /* the loaded image is the module: its answer stands */
     return dynsym_function_at((uintptr_t)pc, buf, cap, &off) ? buf : NULL;
 }
 
@@ -496,8 +498,12 @@ static void resolve(struct symbolizer *sym, struct cached *c)
     f->mangling = MANGLING_NONE;
     if (mod) {
         char buf[1024];
-        const char *name = symtab ? NULL : image_function(mod, pc, buf, sizeof buf);
-        if (!name) {
+        /* With no .symtab, libdwfl has only the same .dynsym: where the
+         * image has no name for pc, neither has it (test_dynsym), unless
+         * the image is not the module's file. */
+        int image = 0;
+        const char *name = symtab ? NULL : image_function(mod, pc, buf, sizeof buf, &image);
+        if (!name && !image) {
             GElf_Off off;
             GElf_Sym s;
             name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);

@@ -54,14 +54,17 @@ static int text_at(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* Every 61st byte of the text holding `inside`: where libdwfl names a sized
  * function symbol that holds the address, dynsym_function_at must give a
- * symbol at the same start (an alias may differ in name only), and where it
- * names none, so must dynsym_function_at. */
+ * symbol at the same start (an alias may differ in name only); where it
+ * names none, so must dynsym_function_at; and where dynsym_function_at
+ * names none, libdwfl must not name one either (no sizeless or other
+ * symbol), since symbolize.c then does not ask it. */
 static void compare_object(Dwfl *dwfl, const char *what, uintptr_t inside)
 {
     struct text t = { inside, 0 };
     if (!CHECK(dl_iterate_phdr(text_at, &t) && t.hi > t.lo, "no text segment for %s", what))
         return;
-    int compared = 0, named = 0, start_differs = 0, missed = 0, extra = 0, alias = 0;
+    int compared = 0, named = 0, start_differs = 0, missed = 0, extra = 0, alias = 0, other = 0,
+        other_seen = 0;
     uintptr_t first_bad = 0;
     for (uintptr_t pc = t.lo; pc < t.hi; pc += 61) {
         Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
@@ -90,15 +93,23 @@ static void compare_object(Dwfl *dwfl, const char *what, uintptr_t inside)
             missed++;
             if (!first_bad)
                 first_bad = pc;
+        } else if (dw && !ours) {
+            other++;            /* libdwfl's nearest sizeless or non-function symbol */
+            if (other_seen++ < 3)
+                printf("  libdwfl only: %s+%#lx (type %d, size %lu)\n", dw, (unsigned long)off,
+                       GELF_ST_TYPE(sym.st_info), (unsigned long)sym.st_size);
         } else if (ours && !dw_func) {
             extra++;
             if (!first_bad)
                 first_bad = pc;
         }
     }
-    printf("%s: %d addresses, %d named by both, %d aliases named differently\n", what, compared,
-           named, alias);
+    printf("%s: %d addresses, %d named by both, %d aliases named differently, %d by libdwfl "
+           "from other symbols\n", what, compared, named, alias, other);
     CHECK(named > 100, "%s: only %d addresses named (of %d)", what, named, compared);
+    /* symbolize.c does not ask libdwfl where the image names nothing */
+    CHECK(other == 0, "%s: libdwfl named %d addresses .dynsym's functions do not hold", what,
+          other);
     CHECK(start_differs == 0 && missed == 0 && extra == 0,
           "%s: %d with another start, %d named by libdwfl only, %d by .dynsym only (first at "
           "%#lx)", what, start_differs, missed, extra, (unsigned long)first_bad);
