@@ -612,14 +612,20 @@ def run_sampler(runner, rounds):
     out = {m: [] for m in modes}
 
     def inspect(tmp, res):
-        # libretain's JSON report: RETAIN_OUTPUT=<tmp>/r -> <tmp>/r.json
+        # libretain's JSON reports: RETAIN_OUTPUT=<tmp>/r -> <tmp>/r.json or
+        # r.PID.json.  The measure wrapper runs preloaded too and writes one
+        # of its own: take sampler_cost's, by its command.
         for path in sorted(glob.glob(os.path.join(tmp, "r*.json"))):
             try:
                 with open(path) as f:
                     doc = json.load(f)
             except (OSError, ValueError):
                 continue
-            if isinstance(doc, dict) and isinstance(doc.get("sampler"), dict):
+            command = doc.get("command") if isinstance(doc, dict) else None
+            if not (isinstance(command, list) and command and
+                    os.path.basename(str(command[0])) == "sampler_cost"):
+                continue
+            if isinstance(doc.get("sampler"), dict):
                 res.extra["sampler"] = doc["sampler"]
                 break
 

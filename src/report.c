@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,25 +80,50 @@ static void note_failure(const char *path, int e)
  * process of a tree (a shell's children, a wrapper like `timeout` and what
  * it runs): the process the user started keeps the name, and a process whose
  * parent runs under libretain too adds its pid, so none overwrites another. */
+/* The path the kernel shows for this library's own mapping: a copy under
+ * another name, or a package's soname, need not say "libretain". */
+static int own_mapped_path(char *out, size_t cap)
+{
+    size_t len;
+    char *maps = read_small_file("/proc/self/maps", 1u << 22, &len);
+    if (!maps)
+        return 0;
+    uintptr_t self = (uintptr_t)&own_mapped_path;
+    int found = 0;
+    for (char *line = maps; !found && line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        unsigned long lo, hi;
+        int path_at = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &path_at) == 2 && path_at &&
+            self >= lo && self < hi && line[path_at] == '/') {
+            snprintf(out, cap, "%s", line + path_at);
+            found = 1;
+        }
+        line = next;
+    }
+    free(maps);
+    return found;
+}
+
+/* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
+ * process of a tree (a shell's children, a wrapper like `timeout` and what
+ * it runs): the process the user started keeps the name, and a process whose
+ * parent runs under libretain too (maps this same library file, or one
+ * named libretain) adds its pid, so none overwrites another. */
 static int parent_is_profiled(void)
 {
-    char path[64], buf[8192];
+    char path[64], own[PATH_MAX];
+    if (!own_mapped_path(own, sizeof own))
+        snprintf(own, sizeof own, "libretain");
     snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    size_t len;
+    char *maps = read_small_file(path, 1u << 22, &len);
+    if (!maps)
         return 0;
-    int found = 0;
-    size_t keep = 0;
-    ssize_t r;
-    /* Search the stream; keep a tail so a name split across reads matches. */
-    while (!found && (r = read(fd, buf + keep, sizeof buf - 1 - keep)) > 0) {
-        size_t len = keep + (size_t)r;
-        buf[len] = 0;
-        found = strstr(buf, "libretain") != NULL;
-        keep = len > 16 ? 16 : len;
-        memmove(buf, buf + len - keep, keep);
-    }
-    close(fd);
+    int found = strstr(maps, own) != NULL || strstr(maps, "libretain") != NULL;
+    free(maps);
     return found;
 }
 

@@ -3,6 +3,7 @@
 Programs nobody here wrote, and self-checking edge-case programs: stdout
 byte-identical and the same exit status with and without the preload, one
 report per process."""
+import json
 import os
 import random
 import shutil
@@ -203,3 +204,34 @@ def test_edge_cxx(ctx):
 def fail_lines(out):
     lines = [l for l in out.decode("utf-8", "replace").splitlines() if l.startswith("FAIL")]
     return "; ".join(lines[:6]) or "(no FAIL lines)"
+
+
+@test
+def test_tree_shares_prefix_renamed_library(ctx):
+    """RETAIN_OUTPUT without %p, shared by a shell and the program it runs,
+    with the library preloaded from a copy whose name does not say
+    libretain (an install under another name): the shell keeps r.json, the
+    child adds its pid, and neither report overwrites the other.  The child
+    used to look for "libretain" in its parent's maps, missed the copy, and
+    both wrote r.json."""
+    lib_copy = os.path.join(ctx.tmp, "profiler-copy.so")
+    shutil.copy(harness_lib(), lib_copy)
+    od = ctx.outdir()
+    hello = ctx.bin("hello")
+    res = ctx.run(["/bin/sh", "-c", f"{hello} 3; true"], outdir=od, expect_report=False,
+                  env={"LD_PRELOAD": lib_copy, "RETAIN_OUTPUT": os.path.join(od, "r")})
+    ctx.check(res.rc == 0, f"sh exited {res.rc}: {res.err[-200:]!r}")
+    names = sorted(n for n in os.listdir(od) if n.endswith(".json"))
+    commands = {}
+    for n in names:
+        with open(os.path.join(od, n)) as f:
+            commands[n] = os.path.basename(str((json.load(f).get("command") or ["?"])[0]))
+    ctx.check(commands.get("r.json") == "sh", f"reports {commands} (r.json should be the shell's)")
+    child = [n for n, c in commands.items() if c == "hello"]
+    ctx.check(len(child) == 1 and child[0] != "r.json",
+              f"reports {commands} (hello's should be r.<pid>.json)")
+
+
+def harness_lib():
+    import harness
+    return harness.LIB
