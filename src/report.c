@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "block_table.h"
 #include "mapping_table.h"
+#include "modules.h"
 #include "clock.h"
 #include "container.h"
 #include "config.h"
@@ -17,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,44 +79,18 @@ static void note_failure(const char *path, int e)
 /* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
  * process of a tree (a shell's children, a wrapper like `timeout` and what
  * it runs): the process the user started keeps the name, and a process whose
- * parent runs under libretain too adds its pid, so none overwrites another. */
-/* The path the kernel shows for this library's own mapping: a copy under
- * another name, or a package's soname, need not say "libretain". */
-static int own_mapped_path(char *out, size_t cap)
-{
-    size_t len;
-    char *maps = read_small_file("/proc/self/maps", 1u << 22, &len);
-    if (!maps)
-        return 0;
-    uintptr_t self = (uintptr_t)&own_mapped_path;
-    int found = 0;
-    for (char *line = maps; !found && line && *line;) {
-        char *next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        unsigned long lo, hi;
-        int path_at = 0;
-        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &path_at) == 2 && path_at &&
-            self >= lo && self < hi && line[path_at] == '/') {
-            snprintf(out, cap, "%s", line + path_at);
-            found = 1;
-        }
-        line = next;
-    }
-    free(maps);
-    return found;
-}
-
-/* RETAIN_OUTPUT with %p expanded.  A prefix without %p is shared by every
- * process of a tree (a shell's children, a wrapper like `timeout` and what
- * it runs): the process the user started keeps the name, and a process whose
- * parent runs under libretain too (maps this same library file, or one
- * named libretain) adds its pid, so none overwrites another. */
+ * parent runs under libretain too (maps this same library file, a copy
+ * of it under another name included, or one named libretain) adds its pid,
+ * so none overwrites another. */
 static int parent_is_profiled(void)
 {
-    char path[64], own[PATH_MAX];
-    if (!own_mapped_path(own, sizeof own))
-        snprintf(own, sizeof own, "libretain");
+    char path[64];
+    /* This library's path as the loader opened it: the kernel shows the
+     * same one in the parent's maps when it is absolute and has no
+     * symbolic links on the way (else the name is all there is to go by). */
+    struct module_info self;
+    const char *own = modules_object_at((uintptr_t)&parent_is_profiled, &self) &&
+                      self.path[0] == '/' ? self.path : "libretain";
     snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
     size_t len;
     char *maps = read_small_file(path, 1u << 22, &len);
