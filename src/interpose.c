@@ -19,6 +19,8 @@
 #include "medium.h"
 #include "profiler.h"
 #include "real_alloc.h"
+#include "big_internal.h"
+#include "internal_alloc.h"
 #include "probe_liveness.h"
 #include "retention.h"
 #include "sampler.h"
@@ -232,8 +234,8 @@ EXPORT void *malloc(size_t n)
     if (unlikely(!ensure_real()))
         return bootstrap_alloc(n, 16);
     struct thread_state *ts = enter();
-    if (!ts)
-        return real.malloc(n);
+    if (!ts)        /* libretain's own, or libdw's under the guard: internal_alloc.h */
+        return retain_guard ? internal_malloc(n) : real.malloc(n);
     void *p = real.malloc(n);
     if (p)
         note_alloc(ts, p, n);
@@ -253,7 +255,7 @@ EXPORT void *calloc(size_t n, size_t m)
     }
     struct thread_state *ts = enter();
     if (!ts)
-        return real.calloc(n, m);
+        return retain_guard ? internal_calloc(n, m) : real.calloc(n, m);
     void *p = real.calloc(n, m);
     if (p)
         note_alloc(ts, p, n * m);       /* cannot overflow: calloc succeeded */
@@ -265,6 +267,10 @@ EXPORT void free(void *p)
 {
     /* p came from the real allocator, so it is resolved. */
     if (!p || unlikely(bootstrap_owns(p)))
+        return;
+    /* Before the guard test: one of libretain's own mappings may be freed
+     * by whichever thread the library that asked for it runs on. */
+    if (unlikely(big_internal_any()) && big_internal_free(p))
         return;
     struct thread_state *ts = enter();
     if (!ts) {
@@ -282,9 +288,11 @@ static void *realloc_tracked(void *p, size_t n)
         return malloc(n);
     if (unlikely(bootstrap_owns(p)))
         return leave_bootstrap(malloc(n), p, n);
+    if (unlikely(big_internal_any()) && big_internal_owns(p, NULL))
+        return internal_realloc(p, n);
     struct thread_state *ts = enter();
     if (!ts)
-        return real.realloc(p, n);
+        return retain_guard ? internal_realloc(p, n) : real.realloc(p, n);
     /* Untrack first: realloc may free p, and another thread may then get
      * the same address. */
     size_t old_usable = real_usable_size(p);
@@ -401,6 +409,9 @@ EXPORT size_t malloc_usable_size(void *p)
         return 0;
     if (unlikely(bootstrap_owns(p)))
         return bootstrap_size(p);
+    size_t big;
+    if (unlikely(big_internal_any()) && big_internal_owns(p, &big))
+        return big;
     if (unlikely(!ensure_real()))
         return 0;
     return real.malloc_usable_size(p);

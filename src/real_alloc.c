@@ -4,6 +4,7 @@
  * back in our wrappers before `real` is filled in.  Those few allocations
  * come from a static arena and are never returned to the real allocator. */
 #include "real_alloc.h"
+#include "big_internal.h"
 #include "internal_alloc.h"
 
 
@@ -138,16 +139,30 @@ void *internal_malloc(size_t n)
 {
     if (!real_alloc_resolve())
         return bootstrap_alloc(n, 16);
-    return real.malloc(n);
+    void *p = n >= BIG_INTERNAL_MIN ? big_internal_alloc(n) : NULL;
+    return p ? p : real.malloc(n);
 }
 
 void *internal_calloc(size_t n, size_t m)
 {
-    if (!real_alloc_resolve()) {
-        size_t total;
-        return __builtin_mul_overflow(n, m, &total) ? NULL : bootstrap_alloc(total, 16);
+    size_t total;
+    if (__builtin_mul_overflow(n, m, &total))
+        return NULL;
+    if (!real_alloc_resolve())
+        return bootstrap_alloc(total, 16);
+    void *p = total >= BIG_INTERNAL_MIN ? big_internal_alloc(total) : NULL;   /* zeroed */
+    return p ? p : real.calloc(n, m);
+}
+
+/* p's contents moved to a new block of n bytes, then p freed. */
+static void *moved(void *p, size_t old, size_t n)
+{
+    void *q = internal_malloc(n);
+    if (q) {
+        memcpy(q, p, old < n ? old : n);
+        internal_free(p);
     }
-    return real.calloc(n, m);
+    return q;
 }
 
 void *internal_realloc(void *p, size_t n)
@@ -160,13 +175,23 @@ void *internal_realloc(void *p, size_t n)
         }
         return q;
     }
+    size_t old;
+    if (big_internal_owns(p, &old)) {
+        if (n == 0) {
+            big_internal_free(p);
+            return NULL;
+        }
+        return moved(p, old, n);
+    }
     if (!real_alloc_resolve())
         return p ? NULL : bootstrap_alloc(n, 16);
+    if (p && n >= BIG_INTERNAL_MIN)
+        return moved(p, real_usable_size(p), n);
     return real.realloc(p, n);
 }
 
 void internal_free(void *p)
 {
-    if (p && !bootstrap_owns(p))
+    if (p && !bootstrap_owns(p) && !big_internal_free(p))
         real.free(p);
 }

@@ -37,7 +37,7 @@
 #                  tests/progs/rust/rust_names.rs (tests/test_symbolize.py: legacy and v0 names)
 # With --bench, also what `make bench` compares against and drives.
 set -e
-PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev libiberty-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go lua5.4 tcl perl rustc"
+PKGS="build-essential pkg-config libasan8 libubsan1 libunwind-dev uthash-dev libdw-dev libelf-dev libiberty-dev python3 php-cli ruby git procps memcached libexpat1 libyaml-0-2 clang-14 libclang-rt-14-dev util-linux python3.11 libpython3.11-testsuite libjansson-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev chromium golang-go libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 lua5.4 tcl perl rustc"
 # npm: Debian's nodejs and npm, unless a node with npm is installed already
 # (a NodeSource nodejs ships npm itself and conflicts with Debian's npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

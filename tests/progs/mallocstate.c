@@ -3,7 +3,9 @@
  * to 16 MiB are mapped (the dynamic mmap threshold, which freeing a mapped
  * chunk raises) and whether the heap's top is trimmed after a 2 MiB free
  * (the trim threshold, raised with it).  The program itself never frees a
- * mapped chunk before the checks, so plain runs see glibc's defaults. */
+ * mapped chunk before the checks, so plain runs see glibc's defaults.
+ * With the argument "report" it first asks for a report (retain_report_now). */
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,17 @@
  * whose result nothing reads) */
 void *volatile kept[64];
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* "report": a report first (retain_report_now_impl, when preloaded): its own
+     * allocations must leave the thresholds as they were too */
+    if (argc > 1 && !strcmp(argv[1], "report")) {
+        int (*report_now)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "retain_report_now_impl");
+        for (int i = 0; i < 200; i++)
+            kept[48 + i % 16] = malloc(100 + i);    /* sites with stacks to symbolize */
+        if (report_now)
+            report_now();
+    }
     static const size_t sizes[] = { 160 << 10, 300 << 10, 1 << 20, 16 << 20 };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t before = mallinfo2().hblks;
