@@ -11,6 +11,7 @@
 #define HEADER 16               /* the mapping's size, keeping malloc's alignment */
 
 int big_internal_live;
+size_t big_internal_threshold = GLIBC_MMAP_THRESHOLD_MIN;
 static uintptr_t slot[SLOTS];   /* the user pointer; 0 free */
 
 static size_t page_round(size_t n)

@@ -202,6 +202,8 @@ static inline __attribute__((always_inline)) void note_gone(struct thread_state 
 static void note_free(struct thread_state *ts, void *p)
 {
     size_t usable = real_usable_size(p);
+    if (real_is_glibc)
+        big_internal_note_free(((const size_t *)p)[-1]);
     struct block b;
     int tracked = block_remove((uintptr_t)p, &b);
     /* A watched block's last moment with its header intact (not in

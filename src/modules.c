@@ -4,6 +4,7 @@
 #include "modules.h"
 #include "mutex.h"
 #include "dwlib.h"
+#include "internal_alloc.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -103,6 +104,61 @@ int modules_file_is_object(const char *path, const char *build_id)
     return same;
 }
 
+
+/* The section table and its names, read with pread: a few KB of a file
+ * whose DWARF may run to hundreds of MB, and no library loaded. */
+int modules_file_sections(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int found = -1;
+    Elf64_Ehdr eh;
+    Elf64_Shdr *sh = NULL;
+    char *names = NULL;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) || !eh.e_shoff)
+        goto out;
+    size_t count = eh.e_shnum;
+    size_t strndx = eh.e_shstrndx;
+    Elf64_Shdr first;
+    if (count == 0 || strndx == SHN_XINDEX) {
+        /* extended numbering: the counts are in section 0 */
+        if (pread(fd, &first, sizeof first, (off_t)eh.e_shoff) != (ssize_t)sizeof first)
+            goto out;
+        if (count == 0)
+            count = first.sh_size;
+        if (strndx == SHN_XINDEX)
+            strndx = first.sh_link;
+    }
+    if (count == 0 || count > 65536 || strndx >= count)
+        goto out;
+    sh = internal_malloc(count * sizeof *sh);
+    if (!sh || pread(fd, sh, count * sizeof *sh, (off_t)eh.e_shoff) != (ssize_t)(count * sizeof *sh))
+        goto out;
+    Elf64_Shdr *str = &sh[strndx];
+    if (str->sh_size == 0 || str->sh_size > (1u << 20))
+        goto out;
+    names = internal_malloc(str->sh_size + 1);
+    if (!names || pread(fd, names, str->sh_size, (off_t)str->sh_offset) != (ssize_t)str->sh_size)
+        goto out;
+    names[str->sh_size] = 0;
+    found = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (sh[i].sh_name >= str->sh_size)
+            continue;
+        const char *name = names + sh[i].sh_name;
+        if (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info"))
+            found |= MODULE_DWARF;
+        else if (!strcmp(name, ".symtab") || !strcmp(name, ".gnu_debugdata"))
+            found |= MODULE_SYMTAB;
+    }
+out:
+    internal_free(names);
+    internal_free(sh);
+    close(fd);
+    return found;
+}
 
 struct collect {
     struct module_info *out;

@@ -32,6 +32,13 @@ int modules_file_is_object(const char *path, const char *build_id);
 /* The objects unloaded so far (up to max); returns how many. */
 #define MODULES_UNLOADED_MAX 256
 int modules_unloaded(struct module_info *out, int max);
+/* What an object's file holds beyond its loaded image, from its section
+ * table (pread, no libelf): MODULE_DWARF (.debug_info, .zdebug_info),
+ * MODULE_SYMTAB (.symtab, or MiniDebugInfo's .gnu_debugdata).  -1 when the
+ * file cannot be read as a 64-bit ELF file (the caller asks libdw). */
+#define MODULE_DWARF 1
+#define MODULE_SYMTAB 2
+int modules_file_sections(const char *path);
 /* A build-id as lower-case hex; out holds 2n + 1 bytes. */
 void modules_build_id_hex(const unsigned char *id, size_t n, char *out);
 

@@ -205,8 +205,10 @@ void profiler_finish(void)
      * exiting thread, rather than by the sampler thread that writes the
      * report.  exit() called while this thread holds the dynamic loader's
      * lock (from a library constructor inside dlopen) would otherwise have
-     * the sampler wait for the lock and this thread for the sampler. */
-    if (site_count() > 0)
+     * the sampler wait for the lock and this thread for the sampler.  Not
+     * loaded when no object would need it (symbolize.h): a stripped server's
+     * frames are named from the loaded images. */
+    if (site_count() > 0 && symbolizer_needs_libdw())
         dwlib_load();
     int rc = sampler_finish(FINISH_TIMEOUT_MS);
     if (rc == SAMPLER_UNAVAILABLE) {

@@ -106,11 +106,6 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-/* glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit targets (malloc.c: 4 *
- * 1024 * 1024 * sizeof(long)): a mapped chunk freed at or above this size
- * leaves the dynamic thresholds alone. */
-#define GLIBC_MMAP_THRESHOLD_MAX (4ul * 1024 * 1024 * sizeof(long))
-
 void real_alloc_identify(void)
 {
     /* The object holding real.malloc, by its segments: dladdr would also
@@ -139,7 +134,7 @@ void *internal_malloc(size_t n)
 {
     if (!real_alloc_resolve())
         return bootstrap_alloc(n, 16);
-    void *p = n >= BIG_INTERNAL_MIN ? big_internal_alloc(n) : NULL;
+    void *p = big_internal_wanted(n) ? big_internal_alloc(n) : NULL;
     return p ? p : real.malloc(n);
 }
 
@@ -150,7 +145,7 @@ void *internal_calloc(size_t n, size_t m)
         return NULL;
     if (!real_alloc_resolve())
         return bootstrap_alloc(total, 16);
-    void *p = total >= BIG_INTERNAL_MIN ? big_internal_alloc(total) : NULL;   /* zeroed */
+    void *p = big_internal_wanted(total) ? big_internal_alloc(total) : NULL;   /* zeroed */
     return p ? p : real.calloc(n, m);
 }
 
@@ -185,7 +180,7 @@ void *internal_realloc(void *p, size_t n)
     }
     if (!real_alloc_resolve())
         return p ? NULL : bootstrap_alloc(n, 16);
-    if (p && n >= BIG_INTERNAL_MIN)
+    if (p && big_internal_wanted(n))
         return moved(p, real_usable_size(p), n);
     return real.realloc(p, n);
 }

@@ -325,9 +325,11 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     r.profiler_bytes = arena_bytes();
     r.rss_bytes = rss_bytes();
     r.sym = symbolizer_new();
-    /* Stacks to write: libdw is loaded now (dwlib.h), and if it cannot be,
-     * the report says so once. */
-    if (r.sym && (r.nsites > 0 || r.nfindings > 0) && !symbolizer_available(r.sym)) {
+    /* Stacks to write: libdw is loaded now (dwlib.h) if some object's
+     * frames need it (symbolize.h), and if it cannot be, the report says so
+     * once. */
+    if (r.sym && (r.nsites > 0 || r.nfindings > 0) && symbolizer_needs_libdw() &&
+        !symbolizer_available(r.sym)) {
         const char *why = symbolizer_error();
         snprintf(r.symbolizer_note_buf, sizeof r.symbolizer_note_buf,
                  "libdw could not be loaded (%s): frames have module and offset but no "

@@ -45,6 +45,8 @@ struct symbolizer {
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
     struct { Dwfl_Module *mod; int has; int symtab; } dwarf_known[64];
+    struct { uintptr_t base; int light; } light_known[64];     /* object_is_light */
+    int nlight_known;
     int ndwarf_known;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
 };
@@ -455,10 +457,92 @@ static const char *image_function(Dwfl_Module *mod, Dwarf_Addr pc, char *buf, si
     return dynsym_function_at((uintptr_t)pc, buf, cap, &off) ? buf : NULL;
 }
 
+
+/* A separate debug file find_debuginfo_locally would read for the object
+ * loaded at base (the executable's only, unless RETAIN_DEBUGINFO=full). */
+static int debug_file_exists(const struct module_info *o)
+{
+    if (!o->build_id[0] || strlen(o->build_id) < 4)
+        return 0;
+    if (retain_config.debuginfo != DEBUGINFO_FULL) {
+        struct module_info exe;
+        if (!modules_object_at((uintptr_t)getauxval(AT_ENTRY), &exe) || exe.base != o->base)
+            return 0;
+    }
+    char file[160];
+    snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%.2s/%s.debug", o->build_id,
+             o->build_id + 2);
+    return access(file, R_OK) == 0;
+}
+
+/* Are the object's frames named without libdw: nothing in its file but
+ * what its loaded image has (.dynsym), and no debug file? */
+static int light_object(const struct module_info *o)
+{
+    return o->path[0] == '/' && modules_file_sections(o->path) == 0 && !debug_file_exists(o);
+}
+
+static int object_is_light(struct symbolizer *sym, const struct module_info *o)
+{
+    for (int i = 0; i < sym->nlight_known; i++)
+        if (sym->light_known[i].base == o->base)
+            return sym->light_known[i].light;
+    int light = light_object(o);
+    if (sym->nlight_known < (int)(sizeof sym->light_known / sizeof sym->light_known[0])) {
+        sym->light_known[sym->nlight_known].base = o->base;
+        sym->light_known[sym->nlight_known++].light = light;
+    }
+    return light;
+}
+
+int symbolizer_needs_libdw(void)
+{
+    enum { MAX = 512 };
+    struct module_info *all = malloc(MAX * sizeof *all);
+    if (!all)
+        return 1;
+    int n = modules_collect(all, MAX), needs = n >= MAX;
+    struct module_info self;
+    uintptr_t own = modules_object_at((uintptr_t)&symbolizer_needs_libdw, &self) ? self.base : 0;
+    for (int i = 0; i < n && !needs; i++) {
+        if (all[i].unloaded)
+            needs = 1;          /* named by libdwfl from the file, if at all */
+        else if (all[i].base != own && all[i].path[0] == '/' && !dwlib_owns(all[i].base))
+            needs = !light_object(&all[i]);
+    }
+    free(all);
+    return needs;
+}
+
+/* A frame in a light object: module, offset from its load address (what
+ * addr2line and tools/retain-symbolize take), the .dynsym name. */
+static void resolve_light(struct cached *c, const struct module_info *o, Dwarf_Addr pc)
+{
+    struct frame *f = &c->frames[0];
+    c->n = 1;
+    c->offset = (uintptr_t)(c->ip - o->base);
+    f->module = strdup(o->path);
+    f->file = NULL;
+    f->line = 0;
+    f->inlined = 0;
+    f->function = NULL;
+    f->mangling = MANGLING_NONE;
+    char buf[1024];
+    uintptr_t off;
+    if (dynsym_function_at((uintptr_t)pc, buf, sizeof buf, &off))
+        f->function = name_dup(buf, f);
+}
+
 static void resolve(struct symbolizer *sym, struct cached *c)
 {
     /* A return address points after the call: look up the call itself. */
     Dwarf_Addr pc = c->ip ? c->ip - 1 : 0;
+    struct module_info lo;
+    if (!dwlib_owns((uintptr_t)pc) && modules_object_at((uintptr_t)pc, &lo) &&
+        object_is_light(sym, &lo)) {
+        resolve_light(c, &lo, pc);
+        return;
+    }
     Dwfl_Module *mod = module_of(sym, pc);
     const char *module = "?";
     Dwarf_Addr mod_start = 0;

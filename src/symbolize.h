@@ -30,6 +30,12 @@ struct symbolizer *symbolizer_new(void);
 /* Loads libdw now if it is not yet; 0 when it cannot be (frames then carry
  * module and offset only, and dwlib_error() says why). */
 int symbolizer_available(struct symbolizer *sym);
+/* Would a frame of this process need libdw?  Not when every loaded object
+ * (but libretain) has no DWARF, no .symtab and no debug file to read:
+ * their frames are named from the loaded .dynsym (a stripped server, Debian's
+ * libraries).  Reads each object's section table until one needs it; 1 when
+ * one cannot be read, or an object was unloaded (dlclose). */
+int symbolizer_needs_libdw(void);
 /* Why libdw could not be loaded; NULL if it was (or was not tried). */
 const char *symbolizer_error(void);
 void symbolizer_free(struct symbolizer *sym);
