@@ -203,6 +203,24 @@ static int collect_one(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+static int count_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)info;
+    (void)size;
+    (*(int *)arg)++;
+    return 0;
+}
+
+int modules_count(void)
+{
+    int n = 0;
+    dl_iterate_phdr(count_one, &n);
+    rmutex_lock(&unloaded_lock);
+    n += nunloaded;
+    rmutex_unlock(&unloaded_lock);
+    return n;
+}
+
 int modules_collect(struct module_info *out, int max)
 {
     struct collect c = { out, max, 0 };

@@ -15,6 +15,9 @@ struct module_info {
 /* Fills up to max ELF objects, loaded ones first, then those unloaded by
  * dlclose; returns how many there are. */
 int modules_collect(struct module_info *out, int max);
+/* How many modules_collect would fill now (loaded and unloaded), to size
+ * its array: a few dozen entries, not the thousand a fixed array held. */
+int modules_count(void);
 /* dlclose: remember the object behind handle before it may be unmapped. */
 void modules_note_unload(void *handle);
 /* Fork (lifecycle.h). */

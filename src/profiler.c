@@ -5,6 +5,7 @@
  * handlers and static destructors, so the exit report sees a C++ map
  * destroyed when main returns as freed. */
 #include "profiler.h"
+#include "modules.h"
 #include "process.h"
 #include "arena.h"
 #include "block_table.h"
@@ -113,6 +114,12 @@ __attribute__((constructor)) static void profiler_start(void)
     fds_init();
     clock_start_ns = process.start_ns = clock_coarse_ns();
     process.pid = getpid();
+    const char *preload = getenv("LD_PRELOAD");
+    struct module_info self;
+    process.preloaded_by_env =
+        preload && (strstr(preload, "libretain") ||
+                    (modules_object_at((uintptr_t)&profiler_finish, &self) && self.path[0] &&
+                     strstr(preload, self.path)));
     /* A daemon may chdir("/") later; its report still goes where it started. */
     if (!getcwd(process.start_dir, sizeof process.start_dir))
         process.start_dir[0] = 0;

@@ -90,13 +90,27 @@ static int parent_is_profiled(void)
      * symbolic links on the way (else the name is all there is to go by). */
     struct module_info self;
     const char *own = modules_object_at((uintptr_t)&parent_is_profiled, &self) &&
-                      self.path[0] == '/' ? self.path : "libretain";
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
+                      self.path[0] ? self.path : "libretain";
     size_t len;
+    if (process.preloaded_by_env) {
+        /* Preloaded through the environment, as the parent was if it is
+         * profiled: its environment at exec says so (a copy of memory, where
+         * its maps are formatted line by line: 60 us of a short process's
+         * exit). */
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)getppid());
+        char *env = read_small_file(path, 1u << 22, &len);
+        int found = 0;
+        for (size_t i = 0; env && i < len && !found; i += strlen(env + i) + 1)
+            found = !strncmp(env + i, "LD_PRELOAD=", 11) &&
+                    (strstr(env + i, own) || strstr(env + i, "libretain"));
+        free(env);
+        return found;
+    }
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)getppid());
     char *maps = read_small_file(path, 1u << 22, &len);
     if (!maps)
         return 0;
-    int found = strstr(maps, own) != NULL || strstr(maps, "libretain") != NULL;
+    int found = (own[0] == '/' && strstr(maps, own) != NULL) || strstr(maps, "libretain") != NULL;
     free(maps);
     return found;
 }
@@ -316,9 +330,13 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
         r.peak_live_bytes = r.live_bytes;
     r.nfindings = retention_findings(&r.findings, reason == REPORT_EXIT ? scratch : NULL);
     snapshot_sites(&r);
-    r.modules = malloc(REPORT_MAX_MODULES * sizeof *r.modules);
+    /* Room for a few loaded meanwhile (dlopen in another thread). */
+    int max_modules = modules_count() + 16;
+    if (max_modules > REPORT_MAX_MODULES)
+        max_modules = REPORT_MAX_MODULES;
+    r.modules = malloc((size_t)max_modules * sizeof *r.modules);
     if (r.modules)
-        r.nmodules = modules_collect(r.modules, REPORT_MAX_MODULES);
+        r.nmodules = modules_collect(r.modules, max_modules);
     retention_stats(&r.sampler);
     referents_stats(&r.liveness);
     r.tracked_blocks = block_table_count() + __atomic_load_n(&mapping_count, __ATOMIC_RELAXED);

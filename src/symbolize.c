@@ -497,11 +497,11 @@ static int object_is_light(struct symbolizer *sym, const struct module_info *o)
 
 int symbolizer_needs_libdw(void)
 {
-    enum { MAX = 512 };
-    struct module_info *all = malloc(MAX * sizeof *all);
+    int max = modules_count() + 16;
+    struct module_info *all = malloc((size_t)max * sizeof *all);
     if (!all)
         return 1;
-    int n = modules_collect(all, MAX), needs = n >= MAX;
+    int n = modules_collect(all, max), needs = n >= max;
     struct module_info self;
     uintptr_t own = modules_object_at((uintptr_t)&symbolizer_needs_libdw, &self) ? self.base : 0;
     for (int i = 0; i < n && !needs; i++) {
