@@ -134,20 +134,29 @@ static int defines(uintptr_t base, const ElfW(Dyn) *dyn, const char *name)
     return 0;
 }
 
-static int object_at(struct dl_phdr_info *info, size_t size, void *arg)
+/* Does the object hold pc in one of its segments?  Then *dyn is its
+ * dynamic section (NULL if it has none). */
+static int holds_pc(const struct dl_phdr_info *info, uintptr_t pc, const ElfW(Dyn) **dyn)
 {
-    struct lookup *l = arg;
-    const ElfW(Dyn) *dyn = NULL;
     int holds = 0;
+    *dyn = NULL;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
         if (ph->p_type == PT_DYNAMIC)
-            dyn = (const ElfW(Dyn) *)lo;
-        else if (ph->p_type == PT_LOAD && l->pc >= lo && l->pc < lo + ph->p_memsz)
+            *dyn = (const ElfW(Dyn) *)lo;
+        else if (ph->p_type == PT_LOAD && pc >= lo && pc < lo + ph->p_memsz)
             holds = 1;
     }
-    if (!holds)
+    return holds;
+}
+
+static int object_at(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct lookup *l = arg;
+    const ElfW(Dyn) *dyn;
+    if (!holds_pc(info, l->pc, &dyn))
         return 0;
     l->found = 1;
     l->defines = dyn && defines(info->dlpi_addr, dyn, l->name);
@@ -177,17 +186,8 @@ static int function_in(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     struct function_lookup *l = arg;
-    const ElfW(Dyn) *dyn = NULL;
-    int holds = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_DYNAMIC)
-            dyn = (const ElfW(Dyn) *)lo;
-        else if (ph->p_type == PT_LOAD && l->pc >= lo && l->pc < lo + ph->p_memsz)
-            holds = 1;
-    }
-    if (!holds)
+    const ElfW(Dyn) *dyn;
+    if (!holds_pc(info, l->pc, &dyn))
         return 0;
     if (!dyn)
         return 1;
