@@ -57,22 +57,30 @@ static size_t array_bytes(uint64_t nslots)
     return size < PAGE ? size : (size + PAGE - 1) & ~(size_t)(PAGE - 1);
 }
 
+static uint64_t table_bytes;     /* atomic: what the arrays hold now */
+
 static struct block_array *array_new(uint64_t nslots)
 {
     size_t bytes = array_bytes(nslots);
     struct block_array *a = bytes < PAGE ? arena_alloc(bytes) : arena_map(bytes);
-    if (a)
+    if (a) {
         a->mask = nslots - 1;
+        __atomic_add_fetch(&table_bytes, bytes, __ATOMIC_RELAXED);
+    }
     return a;
 }
+
+uint64_t block_table_bytes(void) { return __atomic_load_n(&table_bytes, __ATOMIC_RELAXED); }
 
 /* Arena memory is never returned: an outgrown small array stays, at most
  * a page's worth per shard. */
 static void array_free(struct block_array *a)
 {
     size_t bytes = array_bytes(a->mask + 1);
-    if (bytes >= PAGE)
+    if (bytes >= PAGE) {
         arena_unmap(a, bytes);
+        __atomic_sub_fetch(&table_bytes, bytes, __ATOMIC_RELAXED);
+    }
 }
 
 void block_table_init(void) {}

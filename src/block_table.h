@@ -72,6 +72,8 @@ int block_attach_watch(uintptr_t addr, const struct site *site, uint32_t birth_m
 /* Copies the entry for addr into *out; returns 1 if the block is tracked. */
 int block_find(uintptr_t addr, struct block *out);
 size_t block_table_count(void);
+/* Bytes the table's arrays hold now (its share of arena_bytes()). */
+uint64_t block_table_bytes(void);
 
 void block_table_lock_all(void);
 void block_table_unlock_all(void);

@@ -120,6 +120,7 @@ void referents_stats(struct referents_stats *out)
     out->freed = referents_nfreed;
     out->refused = st.refused;
     out->capacity = REGISTER_MAX;
+    out->bytes = st.set ? SET_SLOTS * sizeof *st.set : 0;
     pthread_mutex_unlock(&lock);
 }
 

@@ -51,6 +51,7 @@ int referents_is_freed(uintptr_t v);
  * were refused because the set was full (then the probe can miss drops). */
 struct referents_stats {
     uint64_t registered, freed, refused, capacity;
+    uint64_t bytes;             /* the set's memory: made at the first registration */
 };
 void referents_stats(struct referents_stats *out);
 void referents_lock(void);

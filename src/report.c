@@ -341,6 +341,7 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     referents_stats(&r.liveness);
     r.tracked_blocks = block_table_count() + __atomic_load_n(&mapping_count, __ATOMIC_RELAXED);
     r.profiler_bytes = arena_bytes();
+    r.block_table_bytes = block_table_bytes();
     r.rss_bytes = rss_bytes();
     r.sym = symbolizer_new();
     /* Stacks to write: libdw is loaded now (dwlib.h) if some object's

@@ -48,6 +48,7 @@ struct report {
     struct referents_stats liveness;    /* the liveness probe's registered referents */
     uint64_t tracked_blocks;
     uint64_t profiler_bytes;    /* libretain's own mappings (arena, block table) */
+    uint64_t block_table_bytes; /* ...of which the block table's arrays */
     uint64_t rss_bytes;         /* the process's resident set at report time */
     struct symbolizer *sym;
     /* Why stacks carry no function names or file:line (libdw could not be

@@ -45,6 +45,14 @@ static void stack_json(struct report *r, struct strbuf *sb, struct site *s, cons
 }
 
 /* Every variable of the config table, under its key, as the field holds it. */
+/* profiler_bytes less the parts named beside it (what the arena holds for
+ * sites, stacks, watch records, scratch). */
+static uint64_t profiler_other_bytes(const struct report *r)
+{
+    uint64_t named = r->block_table_bytes + r->liveness.bytes;
+    return r->profiler_bytes > named ? r->profiler_bytes - named : 0;
+}
+
 static void config_json(struct strbuf *sb)
 {
     const struct retain_config *c = &retain_config;
@@ -139,13 +147,17 @@ void report_json(struct report *r, struct strbuf *sb)
     sb_printf(sb, "  \"totals\": {\"allocations\": %llu, \"frees\": %llu, \"live_bytes\": %llu, "
                   "\"peak_live_bytes\": %llu, \"sites\": %u, \"sites_written\": %d, "
                   "\"tracked_blocks\": %llu, \"profiler_bytes\": %llu, \"rss_bytes\": %llu, "
-                  "\"retained_bytes\": %llu, \"retained_resident_bytes\": %llu},\n",
+                  "\"retained_bytes\": %llu, \"retained_resident_bytes\": %llu,\n"
+                  "    \"profiler_memory\": {\"block_table_bytes\": %llu, \"referents_bytes\": %llu, "
+                  "\"other_bytes\": %llu}},\n",
               (unsigned long long)r->counters.allocations, (unsigned long long)r->counters.frees,
               (unsigned long long)r->live_bytes, (unsigned long long)r->peak_live_bytes,
               r->nsites_total, r->nsites, (unsigned long long)r->tracked_blocks,
               (unsigned long long)r->profiler_bytes, (unsigned long long)r->rss_bytes,
               (unsigned long long)report_retained_bytes(r),
-              (unsigned long long)report_retained_resident_bytes(r));
+              (unsigned long long)report_retained_resident_bytes(r),
+              (unsigned long long)r->block_table_bytes, (unsigned long long)r->liveness.bytes,
+              (unsigned long long)profiler_other_bytes(r));
     sb_printf(sb, "  \"sampler\": {\"passes\": %llu, \"bytes_scanned\": %llu, \"cpu_ms\": %.1f, "
                   "\"watched_blocks\": %llu, \"watched_bytes\": %llu, \"longest_hold_us\": %.1f,\n",
               (unsigned long long)r->sampler.passes, (unsigned long long)r->sampler.bytes_scanned,

@@ -244,9 +244,15 @@ void report_text(struct report *r, struct strbuf *sb)
     sb_puts(sb, ", peak live ");
     sb_bytes(sb, (double)r->peak_live_bytes);
     sb_printf(sb, ", %u call sites\n", r->nsites_total);
-    if (r->rss_bytes)
+    if (r->rss_bytes) {
         bytes_of(sb, "resident set ", r->rss_bytes, ", of which libretain's own mappings ",
-                 r->profiler_bytes, "\n");
+                 r->profiler_bytes, " (");
+        sb_puts(sb, "block table ");
+        sb_bytes(sb, (double)r->block_table_bytes);
+        sb_puts(sb, ", liveness referents ");
+        sb_bytes(sb, (double)r->liveness.bytes);
+        sb_puts(sb, ")\n");
+    }
     if (retain_config.sample_bytes)
         sb_printf(sb, "small allocations sampled every %zu bytes on average: per-site figures "
                       "are estimates (RETAIN_SAMPLE=0 for exact counts)\n",
