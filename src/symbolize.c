@@ -45,7 +45,9 @@ struct symbolizer {
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
     struct { Dwfl_Module *mod; int has; int symtab; } dwarf_known[64];
-    struct { uintptr_t base; int light; } light_known[64];     /* object_is_light */
+    /* object_is_light, per load address: a program may load hundreds of
+     * objects (a Python process's extension modules), each asked once */
+    struct { uintptr_t base; int light; } light_known[1024];
     int nlight_known;
     int ndwarf_known;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
@@ -495,7 +497,35 @@ static int object_is_light(struct symbolizer *sym, const struct module_info *o)
     return light;
 }
 
+static int generation_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(uint64_t *)arg = ((uint64_t)(info->dlpi_adds & 0x7fffffff) << 32) |
+                       ((uint64_t)(info->dlpi_subs & 0x7fffffff) << 1);
+    return 1;
+}
+
+/* The last answer, for the loader's load and unload counts it was given
+ * at (bit 0: the answer; 0: none yet): the exit path and the report both
+ * ask, and a process with a hundred objects should read their section
+ * tables once. */
+static uint64_t needs_libdw_memo;
+static int symbolizer_scan_needs_libdw(void);
+
 int symbolizer_needs_libdw(void)
+{
+    uint64_t gen = 0;
+    dl_iterate_phdr(generation_of, &gen);
+    gen |= 1ull << 63;          /* never 0 */
+    uint64_t memo = __atomic_load_n(&needs_libdw_memo, __ATOMIC_ACQUIRE);
+    if (memo && (memo & ~1ull) == gen)
+        return (int)(memo & 1);
+    int needs = symbolizer_scan_needs_libdw();
+    __atomic_store_n(&needs_libdw_memo, gen | (uint64_t)needs, __ATOMIC_RELEASE);
+    return needs;
+}
+
+static int symbolizer_scan_needs_libdw(void)
 {
     int max = modules_count() + 16;
     struct module_info *all = malloc((size_t)max * sizeof *all);
