@@ -66,6 +66,24 @@ static int closing_group_matches(const struct candidate *c, const uint8_t *head,
     return memcmp(head, tail, GROUP) == 0;
 }
 
+/* The first group, already read, can be a control group: control bytes
+ * of the layout, and not 16 full slots of one and the same 7-bit hash (the
+ * zero words at the end of any partly used array, which match their own
+ * "clone" too).  Checked before the spot checks, which cost a page lookup
+ * each in the kernel: behind a Python dict's zeroed entries, a dozen such
+ * candidates made every look at the block cost 1.7 ms. */
+static int group_plausible(enum swiss_layout l, const uint8_t *g)
+{
+    int same = 1;
+    for (int i = 0; i < GROUP; i++) {
+        int free_slot;
+        if (!ctrl_class(l, g[i], &free_slot))
+            return 0;
+        same &= g[i] == g[0];
+    }
+    return !same || g[0] >= 0x80;
+}
+
 /* Verifies candidates in one batch of reads: their first group, then their
  * closing group, then spot checks for those that still match. */
 static int verify(uintptr_t addr, const struct candidate *cand, int n, struct swiss_ctrl *out)
@@ -82,7 +100,7 @@ static int verify(uintptr_t addr, const struct candidate *cand, int n, struct sw
         return 0;
     for (int i = 0; i < n; i++) {
         if (!closing_group_matches(&cand[i], bytes[2 * i], bytes[2 * i + 1]) ||
-            !spot_checks_pass(addr, &cand[i]))
+            !group_plausible(cand[i].layout, bytes[2 * i]) || !spot_checks_pass(addr, &cand[i]))
             continue;
         out->layout = cand[i].layout;
         out->off = cand[i].off;

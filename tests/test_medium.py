@@ -6,6 +6,7 @@ kind "site" with estimated totals.  tests/progs/medium_maps.cc makes 1,500
 std::unordered_maps with 328 KiB bucket arrays and prints its truth; the
 negatives are what a careless rule would flag.  The programs hold about
 1 GB, and the findings depend on the sampler's schedule: serial."""
+import math
 import os
 import re
 
@@ -30,6 +31,20 @@ def run_mode(ctx, mode, env=None, label=None, extra=()):
     return truth(ctx, plain), ctx.report(od, pre.pid), od, pre.pid
 
 
+def count_tolerance(rep, t):
+    """How far a site's estimated block count (and capacity) may be from the
+    truth: 20%, or four standard errors of the sampling design where that is
+    more.  A block of B bytes is sampled with p = 1 - exp(-B/RETAIN_SAMPLE),
+    so the count of N blocks has a relative error of sqrt((1-p)/(N p)): 400
+    blocks of 144 KiB at 512 KiB have 8.8%, and 20% was 2.3 of them (one run
+    in 50 failed on the estimate being what sampling gives)."""
+    s = (rep.get("config") or {}).get("sample_bytes") or 0
+    if not s:
+        return 0.2
+    p = 1 - math.exp(-t["block_bytes"] / s)
+    return max(0.2, 4 * math.sqrt((1 - p) / (t["blocks"] * p)))
+
+
 def site_findings(rep):
     return [f for f in rep.get("findings") or [] if f.get("kind") == "site"]
 
@@ -49,13 +64,14 @@ def check_drained(ctx, t, rep, live):
         return None
     f = mine[0]
     ctx.check(f.get("live") is live, f"live {f.get('live')!r}, expected {live}")
-    ctx.check(abs(f.get("blocks", 0) - t["blocks"]) <= 0.2 * t["blocks"],
-              f"blocks {f.get('blocks')}, true {t['blocks']}")
-    ctx.check(abs(f["capacity_bytes"] - t["capacity"]) <= 0.2 * t["capacity"],
-              f"capacity_bytes {f['capacity_bytes']}, true {t['capacity']}")
+    tol = count_tolerance(rep, t)
+    ctx.check(abs(f.get("blocks", 0) - t["blocks"]) <= tol * t["blocks"],
+              f"blocks {f.get('blocks')}, true {t['blocks']} (tolerance {tol:.0%})")
+    ctx.check(abs(f["capacity_bytes"] - t["capacity"]) <= tol * t["capacity"],
+              f"capacity_bytes {f['capacity_bytes']}, true {t['capacity']} (tolerance {tol:.0%})")
     err = f.get("retained_bytes_error")
     if ctx.check(isinstance(err, (int, float)), f"retained_bytes_error {err!r}"):
-        ctx.check(abs(f["retained_bytes"] - t["retained"]) <= 3 * err,
+        ctx.check(abs(f["retained_bytes"] - t["retained"]) <= 4 * err,
                   f"retained_bytes {f['retained_bytes']} +- {err}, true {t['retained']}")
         ctx.check(0 < err <= 0.1 * t["retained"], f"retained_bytes_error {err} (truth {t['retained']})")
     ctx.check(f.get("block_bytes") == t["block_bytes"],
@@ -79,7 +95,7 @@ def test_medium_site_drained(ctx):
     """1,500 drained unordered_maps (328 KiB bucket arrays, none reaching
     RETAIN_MIN_SIZE) at one site: one finding of kind "site" naming
     make_user_map, blocks and capacity within 20% of the truth, retained_bytes
-    within 3 standard errors (retained_bytes_error) of the truth and that error
+    within 4 standard errors (retained_bytes_error) of the truth and that error
     under 10% of it; at most 16 blocks watched; example occupancies drained
     from a real peak; no block finding.  Twice: the maps kept to the end (live)
     and destroyed at the end of main (the estimate from before the frees, live:
@@ -185,10 +201,11 @@ PYTHON = "/usr/bin/python3.11"
 
 @test(serial=True)
 def test_medium_site_python(ctx):
-    """CPython 3.11 (Debian's): 400 dicts of 5,000 int keys, every key deleted:
+    """CPython 3.11 (Debian's): 400 dicts of 5,500 int keys, every key deleted:
     one site finding at the script's line, its container the dict keys, blocks
-    and capacity within 20% of the truth (the program reads its keys object's
-    size from the header), retained within 3 standard errors of it.  The same
+    and capacity within 20% of the truth, or four standard errors of the
+    sampling design (count_tolerance; the program reads its keys object's
+    size from the header), retained within 4 of its stated errors.  The same
     dicts kept full: no site finding.  (An interpreter's own arenas, changing
     all the time while it fills, once kept every medium block's first look
     waiting until after the drain.)"""
@@ -213,10 +230,11 @@ def test_medium_site_python(ctx):
             continue
         f = sf[0]
         ctx.check("python dict keys" in str(f.get("container")), f"container {f.get('container')!r}")
-        ctx.check(abs(f.get("blocks", 0) - t["blocks"]) <= 0.2 * t["blocks"],
-                  f"blocks {f.get('blocks')}, true {t['blocks']}")
-        ctx.check(abs(f["capacity_bytes"] - t["capacity"]) <= 0.2 * t["capacity"],
-                  f"capacity_bytes {f['capacity_bytes']}, true {t['capacity']}")
+        tol = count_tolerance(rep, t)
+        ctx.check(abs(f.get("blocks", 0) - t["blocks"]) <= tol * t["blocks"],
+                  f"blocks {f.get('blocks')}, true {t['blocks']} (tolerance {tol:.0%})")
+        ctx.check(abs(f["capacity_bytes"] - t["capacity"]) <= tol * t["capacity"],
+                  f"capacity_bytes {f['capacity_bytes']}, true {t['capacity']} (tolerance {tol:.0%})")
         err = f.get("retained_bytes_error") or 0
-        ctx.check(abs(f["retained_bytes"] - t["retained"]) <= 3 * err and err <= 0.2 * t["retained"],
+        ctx.check(abs(f["retained_bytes"] - t["retained"]) <= 4 * err and err <= 0.2 * t["retained"],
                   f"retained_bytes {f['retained_bytes']} +- {err}, true {t['retained']}")
