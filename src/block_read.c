@@ -102,8 +102,9 @@ int block_copy_take(struct block_copy *c, const struct block_read_plan *p, uintp
         c->nbytes += (int)p->piece_len[i];
     }
     /* Racy by design: the program may be writing; a torn word only
-     * miscounts one slot of one measurement. */
-    return mem_read_vec(local, remote, n);
+     * miscounts one slot of one measurement.  Pages the program never
+     * wrote are not touched (mem_read.h). */
+    return mem_read_vec_sparse(local, remote, n);
 }
 
 const uint8_t *block_copy_region(const struct block_copy *c, const void *owner, int *len)

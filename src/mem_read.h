@@ -19,4 +19,18 @@ int mem_read(uintptr_t from, void *to, size_t n);
 /* 1 while reads go through process_vm_readv. */
 int mem_reads_safely(void);
 
+/* Reads of a watched block's contents, which may be sparse: a page of it
+ * that was never written (or was given back with MADV_DONTNEED) holds
+ * zeros, and reading it would map the kernel's zero page into the
+ * program's page tables, where every such entry is copied by each fork()
+ * (16 sparse watched blocks read at their 256 chunks made a fork 3x slower
+ * than plain).  Where no swap is configured, a page that mincore finds
+ * absent can only be such a page: ranges all of whose pages are absent are
+ * filled with zeros without being read.  With swap (an absent page may be
+ * swapped out), or if mincore fails, this is mem_read_vec. */
+int mem_read_vec_sparse(struct iovec *local, struct iovec *remote, int n);
+/* Sampler, once per pass: looks again whether any swap is configured
+ * (/proc/swaps); until the first call, absent pages are read. */
+void mem_read_refresh_swap(void);
+
 #endif

@@ -676,6 +676,7 @@ static void pass(struct measure_scratch *s, int everything)
     uint64_t scanned = 0, by_class[MEASURE_CLASSES] = { 0 };
     if (k) {
         mapped_ranges_refresh(&s->ranges);
+        mem_read_refresh_swap();
         /* A pass does what the budget allows in one interval, urgent blocks
          * first; what is left stays due for the next pass.  So passes come
          * every interval, and a changing table among hundreds of blocks at

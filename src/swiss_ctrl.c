@@ -38,7 +38,7 @@ static int spot_checks_pass(uintptr_t addr, const struct candidate *c)
         local[j] = (struct iovec){ &b[j], 1 };
         remote[j] = (struct iovec){ (void *)(addr + c->off + hash_mix((uint64_t)j) % c->len), 1 };
     }
-    if (mem_read_vec(local, remote, CHECKS) < 0)
+    if (mem_read_vec_sparse(local, remote, CHECKS) < 0)
         return 0;
     int nfree = 0, nfull = 0;
     uint64_t seen[2] = { 0, 0 };
@@ -96,7 +96,7 @@ static int verify(uintptr_t addr, const struct candidate *cand, int n, struct sw
         local[2 * i + 1] = (struct iovec){ bytes[2 * i + 1], GROUP };
         remote[2 * i + 1] = (struct iovec){ (void *)(addr + cand[i].off + cand[i].len), GROUP };
     }
-    if (n == 0 || mem_read_vec(local, remote, 2 * n) < 0)
+    if (n == 0 || mem_read_vec_sparse(local, remote, 2 * n) < 0)
         return 0;
     for (int i = 0; i < n; i++) {
         if (!closing_group_matches(&cand[i], bytes[2 * i], bytes[2 * i + 1]) ||
