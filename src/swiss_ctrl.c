@@ -84,27 +84,49 @@ static int group_plausible(enum swiss_layout l, const uint8_t *g)
     return !same || g[0] >= 0x80;
 }
 
-/* Verifies candidates in one batch of reads: their first group, then their
- * closing group, then spot checks for those that still match. */
+/* Verifies candidates in two batches of reads: their first groups (absl's
+ * three header offsets are shared by every size), then, for those whose
+ * first group is plausible, their closing groups; spot checks for those
+ * that still match.  A block with no control bytes mostly stops after the
+ * first batch. */
 static int verify(uintptr_t addr, const struct candidate *cand, int n, struct swiss_ctrl *out)
 {
-    struct iovec local[2 * KMAX * 4], remote[2 * KMAX * 4];
-    uint8_t bytes[2 * KMAX * 4][GROUP];
-    for (int i = 0; i < n; i++) {
-        local[2 * i] = (struct iovec){ bytes[2 * i], GROUP };
-        remote[2 * i] = (struct iovec){ (void *)(addr + cand[i].off), GROUP };
-        local[2 * i + 1] = (struct iovec){ bytes[2 * i + 1], GROUP };
-        remote[2 * i + 1] = (struct iovec){ (void *)(addr + cand[i].off + cand[i].len), GROUP };
-    }
-    if (n == 0 || mem_read_vec_sparse(local, remote, 2 * n) < 0)
+    struct iovec local[KMAX * 4], remote[KMAX * 4];
+    uint8_t head[KMAX * 4][GROUP], tail[KMAX * 4][GROUP];
+    uint64_t head_off[KMAX * 4];
+    int at[KMAX * 4], keep[KMAX * 4], nh = 0, nk = 0;
+    if (n <= 0)
         return 0;
     for (int i = 0; i < n; i++) {
-        if (!closing_group_matches(&cand[i], bytes[2 * i], bytes[2 * i + 1]) ||
-            !group_plausible(cand[i].layout, bytes[2 * i]) || !spot_checks_pass(addr, &cand[i]))
+        int j = 0;
+        while (j < nh && head_off[j] != cand[i].off)
+            j++;
+        if (j == nh) {
+            head_off[nh] = cand[i].off;
+            local[nh] = (struct iovec){ head[nh], GROUP };
+            remote[nh] = (struct iovec){ (void *)(addr + cand[i].off), GROUP };
+            nh++;
+        }
+        at[i] = j;
+    }
+    if (mem_read_vec_sparse(local, remote, nh) < 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (!group_plausible(cand[i].layout, head[at[i]]))
             continue;
-        out->layout = cand[i].layout;
-        out->off = cand[i].off;
-        out->len = cand[i].len;
+        local[nk] = (struct iovec){ tail[nk], GROUP };
+        remote[nk] = (struct iovec){ (void *)(addr + cand[i].off + cand[i].len), GROUP };
+        keep[nk++] = i;
+    }
+    if (nk == 0 || mem_read_vec_sparse(local, remote, nk) < 0)
+        return 0;
+    for (int m = 0; m < nk; m++) {
+        const struct candidate *c = &cand[keep[m]];
+        if (!closing_group_matches(c, head[at[keep[m]]], tail[m]) || !spot_checks_pass(addr, c))
+            continue;
+        out->layout = c->layout;
+        out->off = c->off;
+        out->len = c->len;
         return 1;
     }
     return 0;
