@@ -63,11 +63,31 @@ void mem_read_refresh_swap(void)
 #define WINDOW_PAGES 4096ul             /* one mincore call: 16 MiB */
 #define SPARSE_MAX 512
 
+/* One mincore vector for both users below (sampler thread only). */
+static unsigned char vec[WINDOW_PAGES];
+
+uint64_t mem_resident_bytes(uintptr_t addr, uint64_t size)
+{
+    uintptr_t lo = addr & ~(PAGE - 1), hi = (addr + size + PAGE - 1) & ~(PAGE - 1);
+    uint64_t pages = 0;
+    for (uintptr_t at = lo; at < hi;) {
+        uint64_t n = (hi - at) / PAGE;
+        if (n > WINDOW_PAGES)
+            n = WINDOW_PAGES;
+        if (mincore((void *)at, n * PAGE, vec) != 0)
+            return 0;
+        for (uint64_t i = 0; i < n; i++)
+            pages += vec[i] & 1;
+        at += n * PAGE;
+    }
+    uint64_t bytes = pages * PAGE;
+    return bytes < size ? bytes : size;
+}
+
 int mem_read_vec_sparse(struct iovec *local, struct iovec *remote, int n)
 {
     if (!absent_is_zero || n <= 0 || n > SPARSE_MAX)
         return mem_read_vec(local, remote, n);
-    static unsigned char vec[WINDOW_PAGES];
     static uint8_t present[SPARSE_MAX];
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     for (int i = 0; i < n; i++) {

@@ -29,6 +29,8 @@ int mem_reads_safely(void);
  * filled with zeros without being read.  With swap (an absent page may be
  * swapped out), or if mincore fails, this is mem_read_vec. */
 int mem_read_vec_sparse(struct iovec *local, struct iovec *remote, int n);
+/* Bytes of [addr, addr+size) in RAM (mincore), 0 if it cannot be told. */
+uint64_t mem_resident_bytes(uintptr_t addr, uint64_t size);
 /* Sampler, once per pass: looks again whether any swap is configured
  * (/proc/swaps); until the first call, absent pages are read. */
 void mem_read_refresh_swap(void);

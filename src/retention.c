@@ -25,7 +25,6 @@
 #include "thread_state.h"
 
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,7 +105,6 @@ struct measure_scratch {
     struct block_copy copy;
     struct classified classified;
     uint64_t budget_next_ns;    /* no pass before this (CPU budget) */
-    unsigned char resident[4096];       /* mincore vector: 16 MiB per call */
 #ifdef RETAIN_DEBUG
     pthread_t owner;
 #endif
@@ -458,26 +456,6 @@ static struct watch_detail *detail_new(const struct watch *w)
     return d;
 }
 
-/* Bytes of [addr, addr+size) in RAM (mincore), 0 if it cannot be told. */
-static uint64_t resident_bytes(struct measure_scratch *s, uintptr_t addr, uint64_t size)
-{
-    const uint64_t page = 4096;
-    uintptr_t lo = addr & ~(uintptr_t)(page - 1), hi = (addr + size + page - 1) & ~(uintptr_t)(page - 1);
-    uint64_t pages = 0;
-    for (uintptr_t at = lo; at < hi;) {
-        uint64_t n = (hi - at) / page;
-        if (n > sizeof s->resident)
-            n = sizeof s->resident;
-        if (mincore((void *)at, n * page, s->resident) != 0)
-            return 0;
-        for (uint64_t i = 0; i < n; i++)
-            pages += s->resident[i] & 1;
-        at += n * page;
-    }
-    uint64_t bytes = pages * page;
-    return bytes < size ? bytes : size;
-}
-
 /* Returns the bytes read; *changed says whether any reading moved. */
 static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed)
 {
@@ -551,7 +529,7 @@ static uint64_t measure(struct measure_scratch *s, struct watch *w, int *changed
     evaluate(w, t);
     /* Resident pages matter for a block held beyond need (DESIGN §4a). */
     if (d->retained_since != NOT_RETAINED)
-        d->resident_bytes = resident_bytes(s, w->addr, w->size);
+        d->resident_bytes = mem_resident_bytes(w->addr, w->size);
     return block_copy_bytes(&s->copy);
 }
 
@@ -987,6 +965,13 @@ static int capacity_fell(const struct medium_site *m)
     return m->kept && medium_live_bytes(m) * 8 < (double)m->kept->capacity_bytes * 7;
 }
 
+/* Are the site's blocks being freed since its kept finding: watched ones
+ * that were retained, or its capacity falling? */
+static int site_freeing(const struct medium_site *m)
+{
+    return m->ended_retained != m->ended_retained_at_keep || capacity_fell(m);
+}
+
 /* After each pass: a site that is a finding keeps it (kept); one that stops
  * being one because its retained blocks were freed (at least half of the
  * watched ones that were retained, freed while still retained: maps
@@ -1004,7 +989,7 @@ static void keep_site_findings(uint32_t t)
         if (site_finding(m, t, &f)) {
             if (!m->kept)
                 m->kept = arena_alloc(sizeof *m->kept);
-            if (m->kept && (m->kept_state != KEPT_LIVE || (freed == 0 && !capacity_fell(m)) ||
+            if (m->kept && (m->kept_state != KEPT_LIVE || !site_freeing(m) ||
                             f.retained_bytes >= m->kept->retained_bytes)) {
                 *m->kept = f;
                 m->kept_state = KEPT_LIVE;
@@ -1028,8 +1013,7 @@ static void keep_site_findings(uint32_t t)
 static int site_report(struct medium_site *m, uint32_t t, struct finding *f)
 {
     int now = site_finding(m, t, f);
-    int freeing = m->kept_state == KEPT_LIVE &&
-                  (m->ended_retained != m->ended_retained_at_keep || capacity_fell(m));
+    int freeing = m->kept_state == KEPT_LIVE && site_freeing(m);
     if ((m->kept_state == KEPT_PAST || freeing) &&
         (!now || f->retained_bytes < m->kept->retained_bytes)) {
         *f = *m->kept;
