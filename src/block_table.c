@@ -1,4 +1,5 @@
 #include "block_table.h"
+#include "cold.h"
 #include "arena.h"
 #include "lifecycle.h"
 #include "spinlock.h"
@@ -27,7 +28,7 @@ struct shard {
 
 static struct shard shards[NSHARDS];
 
-uint16_t block_filter[1u << BLOCK_FILTER_BITS];
+COLD_BSS uint16_t block_filter[1u << BLOCK_FILTER_BITS];
 
 /* Raised before the block is visible in the table; a counter that reached
  * the top stays there (it then only costs a table probe). */

@@ -27,6 +27,7 @@
  *   hashes at or above 2^48 (an Array's VALUEs, taken three at a time, are
  *   pointers and small immediates, below it). */
 #include "container.h"
+#include "cold.h"
 #include "interp.h"
 #include "mem_read.h"
 
@@ -263,7 +264,7 @@ static struct freed {
     uint64_t size;
     const struct site *site;
     struct container c;
-} freed[FREED_MAX];
+} freed[FREED_MAX] COLD_BSS;
 static unsigned freed_next;
 
 void container_note_freed(uintptr_t addr, uint64_t size, const struct site *site)

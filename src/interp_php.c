@@ -18,6 +18,7 @@
  * /usr/include/php/20220829 (php-dev), the same way as
  * tools/python-offsets.c. */
 #include "interp.h"
+#include "cold.h"
 #include "interp_records.h"
 #include "arena.h"
 #include "hash.h"
@@ -67,7 +68,7 @@ static struct {
 } php;
 
 static __thread signed char php_thread = -1;    /* 1: PHP's (main) thread */
-static struct php_func *func_buckets[1024];
+COLD_BSS static struct php_func *func_buckets[1024];
 
 static int version_from_name(const char *path, int *major, int *minor)
 {

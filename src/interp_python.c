@@ -14,6 +14,7 @@
  * Every read of the interpreter's memory goes through process_vm_readv; the
  * only direct loads are of _PyRuntime itself, inside its symbol's size. */
 #include "interp.h"
+#include "cold.h"
 #include "interp_python_versions.h"
 #include "interp_records.h"
 #include "arena.h"
@@ -62,7 +63,7 @@ static struct {
 
 static struct interp_info info;
 static char note_buf[200];
-static struct py_code *code_buckets[CODE_BUCKETS];
+COLD_BSS static struct py_code *code_buckets[CODE_BUCKETS];
 static struct rmutex code_lock = RMUTEX_INIT(LOCK_RANK_SITES);
 
 /* ---- checked reads ------------------------------------------------------ */
@@ -630,7 +631,7 @@ struct frame_rec {
     uintptr_t w0, w1;
     struct frame f;
 };
-static struct frame_rec *frame_buckets[1024];
+COLD_BSS static struct frame_rec *frame_buckets[1024];
 
 const struct frame *interp_frame_intern(const uintptr_t *words,
                                         void (*fill)(const uintptr_t *, const void *, struct frame *),

@@ -40,6 +40,7 @@
  * tools/ruby-offsets.c against Debian's rb_mjit_min_header-3.1.2.h, the
  * VM's own structures as that build laid them out (ruby3.1-dev). */
 #include "interp.h"
+#include "cold.h"
 #include "interp_records.h"
 #include "arena.h"
 #include "hash.h"
@@ -143,7 +144,7 @@ static struct {
 static struct interp_info *rb_info;
 static char *rb_note;
 static size_t rb_note_cap;
-static struct rb_iseq_rec *iseq_buckets[ISEQ_BUCKETS];
+COLD_BSS static struct rb_iseq_rec *iseq_buckets[ISEQ_BUCKETS];
 
 static int rd(uintptr_t from, void *to, size_t n) { return interp_read_raw(from, to, n); }
 
@@ -622,7 +623,7 @@ static int iseq_line(const struct rb_iseq_rec *r, uintptr_t pc_off)
 static const char *ruby_libprefix(void)
 {
     static int done;
-    static char prefix[PATH_MAX + 1];
+    COLD_BSS static char prefix[PATH_MAX + 1];
     if (done)
         return prefix[0] ? prefix : NULL;
     done = 1;

@@ -1,5 +1,6 @@
 /* mem_read.c: process_vm_readv with a memcpy fallback. */
 #include "mem_read.h"
+#include "cold.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,7 @@ void mem_read_refresh_swap(void)
 #define SPARSE_MAX 512
 
 /* One mincore vector for both users below (sampler thread only). */
-static unsigned char vec[WINDOW_PAGES];
+COLD_BSS static unsigned char vec[WINDOW_PAGES];
 
 uint64_t mem_resident_bytes(uintptr_t addr, uint64_t size)
 {

@@ -2,6 +2,7 @@
  * build-ids, and the ones dlclose unloaded, so that sites inside them still
  * resolve and reports can be symbolized again offline. */
 #include "modules.h"
+#include "cold.h"
 #include "mutex.h"
 #include "dwlib.h"
 #include "internal_alloc.h"
@@ -18,7 +19,7 @@ static void build_id_of(struct dl_phdr_info *info, char *hex);
 
 /* Objects unloaded by dlclose, so that sites inside them still resolve. */
 static struct rmutex unloaded_lock = RMUTEX_INIT(LOCK_RANK_MODULES);
-static struct module_info unloaded[MODULES_UNLOADED_MAX];
+COLD_BSS static struct module_info unloaded[MODULES_UNLOADED_MAX];
 static int nunloaded;
 
 
@@ -38,8 +39,23 @@ static void object_path(struct dl_phdr_info *info, char *out, size_t cap)
 {
     const char *name = info->dlpi_name;
     if (!name || !*name) {
-        ssize_t k = readlink("/proc/self/exe", out, cap - 1);
-        out[k > 0 ? k : 0] = 0;
+        /* The executable's path, read once: it does not change while this
+         * image runs (an exec starts a new one), and every report and
+         * symbolized frame asks. */
+        static char exe[sizeof ((struct module_info *)0)->path];
+        static int exe_known;
+        if (!__atomic_load_n(&exe_known, __ATOMIC_ACQUIRE)) {
+            char tmp[sizeof exe];
+            ssize_t k = readlink("/proc/self/exe", tmp, sizeof tmp - 1);
+            tmp[k > 0 ? k : 0] = 0;
+            if (k > 0) {
+                memcpy(exe, tmp, sizeof exe);
+                __atomic_store_n(&exe_known, 1, __ATOMIC_RELEASE);
+            }
+            snprintf(out, cap, "%s", tmp);
+            return;
+        }
+        snprintf(out, cap, "%s", exe);
     } else {
         snprintf(out, cap, "%s", name);
     }

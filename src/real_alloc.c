@@ -4,6 +4,7 @@
  * back in our wrappers before `real` is filled in.  Those few allocations
  * come from a static arena and are never returned to the real allocator. */
 #include "real_alloc.h"
+#include "cold.h"
 #include "big_internal.h"
 #include "internal_alloc.h"
 
@@ -17,11 +18,12 @@
 
 struct real_alloc real;
 int real_is_glibc;
+int real_mapped_checked;
 
 static __thread int resolving;
 static int resolved;           /* 0 no, 1 done */
 
-_Alignas(64) unsigned char bootstrap_arena[64 * 1024];
+COLD_BSS _Alignas(64) unsigned char bootstrap_arena[64 * 1024];
 static size_t arena_used;      /* bump pointer; guarded by being single-threaded early */
 
 /* Every bootstrap block is preceded by a 16-byte header with its size, so
@@ -114,18 +116,24 @@ void real_alloc_identify(void)
     struct object_of o = { (uintptr_t)real.malloc, 0 };
     if (real.malloc && real.malloc_usable_size && dl_iterate_phdr(find_object, &o) && o.in_libc) {
         /* Check the header arithmetic against the real function once. */
-        /* The large one is past glibc's largest dynamic mmap threshold
-         * (32 MiB): freeing a mapped chunk below it raises the program's
-         * mmap and trim thresholds (a 300 KB probe left every later heap
-         * holding ~0.5 MB more at its top).  Mapped, never touched but for
-         * its header page. */
-        void *p = real.malloc(100), *q = real.malloc(GLIBC_MMAP_THRESHOLD_MAX + 4096);
-        int agrees = p && q && real.malloc_usable_size(p) == glibc_usable_size(p) &&
-                     real.malloc_usable_size(q) == glibc_usable_size(q);
+        void *p = real.malloc(100);
+        int agrees = p && real.malloc_usable_size(p) == glibc_usable_size(p);
         real.free(p);
-        real.free(q);
         real_is_glibc = agrees;
     }
+}
+
+/* The first mapped chunk: its size from the real function, and the header
+ * arithmetic for mapped chunks checked against it.  Should they disagree
+ * (an allocator in libc's place that only looks like glibc's), every later
+ * size comes from the real function. */
+size_t real_usable_size_first_mapped(void *p)
+{
+    size_t want = real.malloc_usable_size(p);
+    if (want != glibc_usable_size(p))
+        __atomic_store_n(&real_is_glibc, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&real_mapped_checked, 1, __ATOMIC_RELEASE);
+    return want;
 }
 
 /* ---- libretain's own allocations (internal_alloc.h) ---------------------- */

@@ -1,4 +1,5 @@
 #include "rebind.h"
+#include "cold.h"
 #include "hooks.h"
 #include "internal_alloc.h"
 #include "real_alloc.h"
@@ -36,7 +37,7 @@ static struct heap_fn heap_fns[] = { RETAIN_HOOKS(HEAP_FN) };
 /* The objects loaded at start-up, by load address.  They cannot be
  * unloaded, so no later object reuses one of these addresses. */
 #define MAX_INITIAL 1024
-static uintptr_t initial[MAX_INITIAL];
+COLD_BSS static uintptr_t initial[MAX_INITIAL];
 static int ninitial;
 static unsigned long long seen_adds;
 static int enabled;

@@ -12,6 +12,7 @@
  * so (referents_stats: "saturated"): pointers registered later are taken as
  * live, so a saturated set can miss a drop, never invent one. */
 #include "referents.h"
+#include "cold.h"
 #include "arena.h"
 
 #include <pthread.h>
@@ -25,7 +26,7 @@
 #define TOMB 2u                 /* a slot whose address was forgotten */
 
 int referents_armed;
-uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
+COLD_BSS uint64_t referent_filter[(1u << REFERENT_FILTER_BITS) / 64];
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {

@@ -1,5 +1,6 @@
 /* report.c: taking a snapshot of the profiler's state and writing it out. */
 #include "report.h"
+#include "cold.h"
 #include "advice.h"
 #include "arena.h"
 #include "block_table.h"
@@ -30,14 +31,14 @@
 #define REPORT_MAX_MODULES 1024
 
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static char failed_path[4700];           /* last path that failed: say it once */
+COLD_BSS static char failed_path[4700];           /* last path that failed: say it once */
 static int suffix_pid = -1;             /* add .<pid> to a shared prefix? decided once */
 
 /* Failures since the last report written, for its "errors" list: with
  * RETAIN_QUIET=1 the report is the only place they are told.  Fixed room
  * (no allocation on the failure path); repeats are kept once. */
 #define REPORT_MAX_ERRORS 8
-static char errors[REPORT_MAX_ERRORS][600];
+COLD_BSS static char errors[REPORT_MAX_ERRORS][600];
 static int nerrors;
 static uint64_t errors_dropped;
 
@@ -357,10 +358,11 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
         r.symbolizer_note = r.symbolizer_note_buf;
     }
 
-    char prefix[4600], json_path[4700], text_path[4700];
+    /* One buffer for both paths, built in turn: the exit report runs on a
+     * stack of its own whose every page is a fresh fault. */
+    char prefix[4600], path[4700];
     output_prefix(prefix, sizeof prefix);
-    snprintf(json_path, sizeof json_path, "%s.json", prefix);
-    snprintf(text_path, sizeof text_path, "%s.txt", prefix);
+    snprintf(path, sizeof path, "%s.json", prefix);
     r.errors = errors;
     r.nerrors = nerrors;
     r.errors_dropped = errors_dropped;
@@ -368,7 +370,7 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
     sb_init(&json);
     sb_init(&text);
     /* the path that failed (NULL: both written), and why */
-    const char *failed = json_path;
+    const char *failed = path;
     int e = ENOMEM;
     if (r.sym) {
         for (int i = 0; i < r.nfindings; i++) {
@@ -386,14 +388,17 @@ int report_write(enum report_reason reason, struct measure_scratch *scratch)
         report_text(&r, &text);
         /* Both or neither: a new .json beside an old .txt would be two
          * reports that disagree (out of memory while building the text). */
-        if (text.failed && !json.failed)
-            failed = text_path;
-        else
-            failed = write_file(json_path, &json, &e);
+        if (text.failed && !json.failed) {
+            snprintf(path, sizeof path, "%s.txt", prefix);
+            failed = path;
+        } else {
+            failed = write_file(path, &json, &e);
+        }
         if (!failed) {
             nerrors = 0;                /* told in the report just written */
             errors_dropped = 0;
-            failed = write_file(text_path, &text, &e);
+            snprintf(path, sizeof path, "%s.txt", prefix);
+            failed = write_file(path, &text, &e);
         }
     }
     int rc = failed ? -1 : 0;

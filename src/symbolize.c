@@ -38,6 +38,8 @@ struct cu_scopes;
 struct symbolizer;
 static void scopes_free(struct symbolizer *sym);
 
+#define LIGHT_KNOWN_MAX 1024
+
 struct symbolizer {
     Dwfl *dwfl;
     struct cached *cache;
@@ -46,8 +48,10 @@ struct symbolizer {
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
     struct { Dwfl_Module *mod; int has; int symtab; } dwarf_known[64];
     /* object_is_light, per load address: a program may load hundreds of
-     * objects (a Python process's extension modules), each asked once */
-    struct { uintptr_t base; int light; } light_known[1024];
+     * objects (a Python process's extension modules), each asked once.
+     * Allocated on first use: most reports of short processes have no
+     * frame to name, and 16 KiB zeroed up front was four fresh pages. */
+    struct light_known { uintptr_t base; int light; } *light_known;
     int nlight_known;
     int ndwarf_known;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
@@ -166,6 +170,7 @@ void symbolizer_free(struct symbolizer *sym)
     scopes_free(sym);
     if (sym->dwfl)
         dwfl_end(sym->dwfl);
+    free(sym->light_known);
     free(sym);
 }
 
@@ -490,7 +495,9 @@ static int object_is_light(struct symbolizer *sym, const struct module_info *o)
         if (sym->light_known[i].base == o->base)
             return sym->light_known[i].light;
     int light = light_object(o);
-    if (sym->nlight_known < (int)(sizeof sym->light_known / sizeof sym->light_known[0])) {
+    if (!sym->light_known)
+        sym->light_known = calloc(LIGHT_KNOWN_MAX, sizeof *sym->light_known);
+    if (sym->light_known && sym->nlight_known < LIGHT_KNOWN_MAX) {
         sym->light_known[sym->nlight_known].base = o->base;
         sym->light_known[sym->nlight_known++].light = light;
     }
