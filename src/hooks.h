@@ -14,6 +14,7 @@
 #ifndef RETAIN_HOOKS_H
 #define RETAIN_HOOKS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -45,7 +46,15 @@
     HOOK(mmap, void *, (void *, size_t, int, int, int, off_t), next, proc)    \
     HOOK(mmap64, void *, (void *, size_t, int, int, int, off_t), next, proc)  \
     HOOK(munmap, int, (void *, size_t), next, proc)                           \
-    HOOK(mremap, void *, (void *, size_t, size_t, int, ...), next, proc)
+    HOOK(mremap, void *, (void *, size_t, size_t, int, ...), next, proc)   \
+    /* the report signal's handler, invisible (interpose_signal.c) */    \
+    HOOK(sigaction, int, (int, const struct sigaction *, struct sigaction *), next, proc) \
+    HOOK(__sigaction, int, (int, const struct sigaction *, struct sigaction *), next, proc) \
+    HOOK(signal, sighandler_t, (int, sighandler_t), next, proc)             \
+    HOOK(bsd_signal, sighandler_t, (int, sighandler_t), next, proc)         \
+    HOOK(ssignal, sighandler_t, (int, sighandler_t), next, proc)            \
+    HOOK(sysv_signal, sighandler_t, (int, sighandler_t), next, proc)        \
+    HOOK(__sysv_signal, sighandler_t, (int, sighandler_t), next, proc)
 
 /* The public API of include/retain.h (weak references resolve to these). */
 #define RETAIN_API(API)                                                 \

@@ -4,6 +4,7 @@
 #include "guard.h"
 #include "log.h"
 #include "mutex.h"
+#include "real_alloc.h"
 #include "report.h"
 #include "retention.h"
 
@@ -58,13 +59,24 @@ static void on_report_signal(int sig)
     errno = saved;
 }
 
+/* The report signal while the handler below is installed: what the
+ * program would see there without libretain (what it found at start-up,
+ * or set since), told to it by sigaction and signal (interpose_signal.c).
+ * A program that saves the disposition and restores it later (Python's
+ * signal.getsignal: None for a handler it did not install, which
+ * signal.signal then refuses) must find and put back what it would plain. */
+static struct {
+    int sig;                    /* 0: the handler is not installed */
+    struct sigaction view;
+} report_signal;
+
 static void install_signal(void)
 {
     int sig = retain_config.signal;
-    if (!sig)
+    if (!sig || !real.sigaction)
         return;
     struct sigaction old, sa;
-    if (sigaction(sig, NULL, &old) < 0)
+    if (real.sigaction(sig, NULL, &old) < 0)
         return;
     /* A disposition the program chose (ignored, or its own handler, say
      * inherited through exec as "ignore") is left alone. */
@@ -80,7 +92,28 @@ static void install_signal(void)
     sa.sa_handler = on_report_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
+    report_signal.view = old;
+    if (real.sigaction(sig, &sa, NULL) == 0)
+        __atomic_store_n(&report_signal.sig, sig, __ATOMIC_RELEASE);
+}
+
+int sampler_signal_view(int sig, struct sigaction *view)
+{
+    if (sig <= 0 || __atomic_load_n(&report_signal.sig, __ATOMIC_ACQUIRE) != sig)
+        return 0;
+    if (view)
+        *view = report_signal.view;
+    return 1;
+}
+
+void sampler_signal_set_view(const struct sigaction *view)
+{
+    report_signal.view = *view;
+}
+
+void sampler_signal_release(void)
+{
+    __atomic_store_n(&report_signal.sig, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- the last thread standing ------------------------------------------ */

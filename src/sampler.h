@@ -24,6 +24,8 @@
 
 #include "report.h"
 
+#include <signal.h>
+
 /* each_wake: housekeeping the composition root wants done on the thread at
  * every wake-up (outside any lock).  Sets things up; the thread itself is
  * made by sampler_ensure (at once when periodic reports are asked for). */
@@ -67,5 +69,16 @@ void sampler_thread_ended(void);
 /* Ask for an occupancy pass soon (a new large block, a growth event). */
 void sampler_poke(void);
 void sampler_after_fork_child(void);
+
+/* The report signal's disposition as the program sees it
+ * (interpose_signal.c).  sampler_signal_view: 1 if sig is the report signal
+ * and libretain's handler is installed, with the disposition the program
+ * would see there in *view (at start-up, SIG_DFL).  Setting SIG_DFL only
+ * changes that view (set_view): the handler stays.  Setting a handler or
+ * SIG_IGN hands the signal to the program (release: reports on signal are
+ * off).  Async-signal-safe, as sigaction is. */
+int sampler_signal_view(int sig, struct sigaction *view);
+void sampler_signal_set_view(const struct sigaction *view);
+void sampler_signal_release(void);
 
 #endif

@@ -203,3 +203,46 @@ def test_exit_quick(ctx):
     stdout), status kept, and a report with reason "exit" is written."""
     exit_test(ctx, "quick_exit", 6, "flushed before quick_exit\nstill in the stdio buffer\n"
                                      "at_quick_exit handler ran\n")
+
+
+PY_RESTORE = """\
+import signal, os
+old = signal.getsignal(signal.SIGUSR2)
+print("found", old)
+signal.signal(signal.SIGUSR2, lambda s, f: print("handled"))
+os.kill(os.getpid(), signal.SIGUSR2)
+signal.signal(signal.SIGUSR2, old)
+print("restored", signal.getsignal(signal.SIGUSR2))
+"""
+
+RB_RESTORE = 'p trap("USR2", "IGNORE"); p trap("USR2", "DEFAULT"); p trap("USR2", "SYSTEM_DEFAULT")'
+
+
+@test
+def test_signal_disposition_invisible(ctx):
+    """The report signal's handler is invisible to the program
+    (src/interpose_signal.c): tests/progs/sigview.c queries SIGUSR2 through
+    sigaction, signal and sysv_signal, puts back what it found, installs
+    its own handler, raises, restores, and must print exactly what it
+    prints plain.  CPython's save-and-restore idiom
+    (`old = signal.getsignal(SIGUSR2)` ... `signal.signal(SIGUSR2, old)`)
+    raised TypeError under the library (getsignal said None), exit 1;
+    Ruby's `trap` said nil instead of "DEFAULT".  And with signal(SIG_DFL)
+    put back, a raised SIGUSR2 still meets libretain's handler (it stood
+    over the default at start-up): the preloaded program goes on."""
+    exe = ctx.bin("sigview")
+    for args in ([], ["own"]):
+        plain = ctx.run([exe] + args, preload=False)
+        pre = ctx.run([exe] + args)
+        ctx.same_output(plain, pre, what=f"sigview {' '.join(args)}")
+    pre = ctx.run([exe, "default-raise"])
+    ctx.check(pre.rc == 0 and b"alive after SIGUSR2" in pre.out,
+              f"sigview default-raise preloaded: rc {pre.rc}, output {pre.out[-200:]!r}")
+    import shutil
+    for interp, argv in (("/usr/bin/python3.11", ["-c", PY_RESTORE]), (shutil.which("ruby"), ["-e", RB_RESTORE])):
+        if not interp or not os.path.exists(interp):
+            ctx.note(f"{interp or 'ruby'} not installed: its check skipped")
+            continue
+        plain = ctx.run([interp] + argv, preload=False)
+        pre = ctx.run([interp] + argv)
+        ctx.same_output(plain, pre, what=os.path.basename(interp))
