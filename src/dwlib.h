@@ -34,7 +34,8 @@
     F(dwfl_addrmodule) F(dwfl_begin) F(dwfl_build_id_find_debuginfo)          \
     F(dwfl_end) F(dwfl_lineinfo) F(dwfl_linux_proc_find_elf)                  \
     F(dwfl_module_addrdie) F(dwfl_module_addrinfo) F(dwfl_module_build_id)    \
-    F(dwfl_module_getelf) F(dwfl_module_getsrc) F(dwfl_module_info)           \
+    F(dwfl_module_getelf) F(dwfl_module_getsrc) F(dwfl_module_getsym_info)     \
+    F(dwfl_module_getsymtab) F(dwfl_module_info)           \
     F(dwfl_report_begin) F(dwfl_report_begin_add) F(dwfl_report_elf)          \
     F(dwfl_report_end)                                                        \
     F(elf_begin) F(elf_end) F(elf_getshdrstrndx) F(elf_nextscn) F(elf_strptr) \
@@ -98,6 +99,8 @@ void dwlib_init(void);
 #define dwfl_module_build_id DWLIB_CALL(dwfl_module_build_id)
 #define dwfl_module_getelf DWLIB_CALL(dwfl_module_getelf)
 #define dwfl_module_getsrc DWLIB_CALL(dwfl_module_getsrc)
+#define dwfl_module_getsym_info DWLIB_CALL(dwfl_module_getsym_info)
+#define dwfl_module_getsymtab DWLIB_CALL(dwfl_module_getsymtab)
 #define dwfl_module_info DWLIB_CALL(dwfl_module_info)
 #define dwfl_report_begin DWLIB_CALL(dwfl_report_begin)
 #define dwfl_report_begin_add DWLIB_CALL(dwfl_report_begin_add)

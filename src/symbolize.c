@@ -1,4 +1,5 @@
 #include "symbolize.h"
+#include "symtab_index.h"
 
 #include "config.h"
 #include "demangle.h"
@@ -54,6 +55,9 @@ struct symbolizer {
     struct light_known { uintptr_t base; int light; } *light_known;
     int nlight_known;
     int ndwarf_known;
+    /* Sorted symbol tables of large modules (symtab_index.h), on first use */
+    struct { Dwfl_Module *mod; struct symtab_index *index; } symtabs[64];
+    int nsymtabs;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
 };
 
@@ -170,6 +174,8 @@ void symbolizer_free(struct symbolizer *sym)
     scopes_free(sym);
     if (sym->dwfl)
         dwfl_end(sym->dwfl);
+    for (int i = 0; i < sym->nsymtabs; i++)
+        symtab_index_free(sym->symtabs[i].index);
     free(sym->light_known);
     free(sym);
 }
@@ -489,6 +495,28 @@ static int light_object(const struct module_info *o)
     return o->path[0] == '/' && modules_file_sections(o->path) == 0 && !debug_file_exists(o);
 }
 
+/* Below this many symbols libdwfl's walk over the table costs less than
+ * sorting it. */
+#define SYMTAB_INDEX_MIN 4096
+
+/* The sized symbol holding pc in a large module's table, by the sorted
+ * index; NULL for a small table or no such symbol (libdwfl is asked). */
+static const char *symtab_function(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr pc,
+                                   GElf_Off *off)
+{
+    int i;
+    for (i = 0; i < sym->nsymtabs && sym->symtabs[i].mod != mod; i++)
+        ;
+    if (i == sym->nsymtabs) {
+        if (i == (int)(sizeof sym->symtabs / sizeof sym->symtabs[0]))
+            return NULL;
+        sym->symtabs[i].mod = mod;
+        sym->symtabs[i].index = symtab_index_build(mod, SYMTAB_INDEX_MIN);
+        sym->nsymtabs++;
+    }
+    return sym->symtabs[i].index ? symtab_index_lookup(sym->symtabs[i].index, pc, off) : NULL;
+}
+
 static int object_is_light(struct symbolizer *sym, const struct module_info *o)
 {
     for (int i = 0; i < sym->nlight_known; i++)
@@ -627,7 +655,9 @@ static void resolve(struct symbolizer *sym, struct cached *c)
         if (!name && !image) {
             GElf_Off off;
             GElf_Sym s;
-            name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
+            name = symtab_function(sym, mod, pc, &off);
+            if (!name)
+                name = dwfl_module_addrinfo(mod, pc, &off, &s, NULL, NULL, NULL);
         }
         f->function = name_dup(name, f);
     }
