@@ -517,11 +517,14 @@ static void case_php_buckets(void)
  * key_tt and the key; empty nodes hold only the empty tag 0x10. */
 static void case_lua_nodes(void)
 {
-    UNIT_CASE("Lua 5.4 nodes, 98% full, nil'd (tombstones prove a table)");
+    /* 99% full, not 98%: the block is read in sampled chunks placed by its
+     * address, and a 98% array's estimate fell to the 0.97 bound of "partly
+     * used" in about one run in fifty (a few hundred slots read). */
+    UNIT_CASE("Lua 5.4 nodes, 99% full, nil'd (tombstones prove a table)");
     struct subject *s = subject_new(24 * MIB);
     uint64_t n = s->words / 3, used = 0;
     for (uint64_t i = 0; i < n; i++) {
-        if (uniform01() < 0.98) {
+        if (uniform01() < 0.99) {
             s->mem[3 * i] = unit_rand(&rng) % 100000000 + 1;
             s->mem[3 * i + 1] = 0x0303 | (uniform01() < 0.5 ? 0 : (unit_rand(&rng) % 64) << 32);
             s->mem[3 * i + 2] = unit_rand(&rng) % (1ull << 40) + 1;
@@ -533,7 +536,7 @@ static void case_lua_nodes(void)
     measure(s);
     CHECK(s->layout.stride == 3, "nodes read with stride %d", s->layout.stride);
     NEAR(occ(s, "tag"), (double)used / (double)n, 0.03, "tag at peak");
-    CHECK(!table_like_now(s, "tag"), "a 98%%-full array with no tombstones yet is a table to the tag probe");
+    CHECK(!table_like_now(s, "tag"), "a 99%%-full array with no tombstones yet is a table to the tag probe");
     uint64_t live = 0;
     for (uint64_t i = 0; i < n; i++)
         if ((s->mem[3 * i + 1] & 0xFF) == 0x03 && uniform01() < 0.99)
