@@ -25,15 +25,16 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static int resolved(void)
-{
-    return real.sigaction != NULL || (real_alloc_resolve() && real.sigaction != NULL);
-}
-
+/* sigaction and __sigaction on the report signal; next is the C
+ * library's (NULL until looked up: real_alloc_resolve). */
 static int report_sigaction(int (*next)(int, const struct sigaction *, struct sigaction *),
                             int sig, const struct sigaction *act, struct sigaction *oldact)
 {
     struct sigaction view;
+    if (!next) {
+        errno = ENOSYS;
+        return -1;
+    }
     if (!sampler_signal_view(sig, &view))
         return next(sig, act, oldact);
     if (act && act->sa_handler != SIG_DFL) {
@@ -50,23 +51,16 @@ static int report_sigaction(int (*next)(int, const struct sigaction *, struct si
     return 0;
 }
 
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
-{
-    if (!resolved()) {
-        errno = ENOSYS;
-        return -1;
+#define SIGACTION_HOOK(name)                                                                \
+    EXPORT int name(int sig, const struct sigaction *act, struct sigaction *oldact)        \
+    {                                                                                        \
+        if (!real.name)                                                                      \
+            real_alloc_resolve();                                                            \
+        return report_sigaction(real.name, sig, act, oldact);                                \
     }
-    return report_sigaction(real.sigaction, sig, act, oldact);
-}
 
-EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
-{
-    if (!resolved()) {
-        errno = ENOSYS;
-        return -1;
-    }
-    return report_sigaction(real.__sigaction ? real.__sigaction : real.sigaction, sig, act, oldact);
-}
+SIGACTION_HOOK(sigaction)
+SIGACTION_HOOK(__sigaction)
 
 /* signal() and its aliases on the report signal: the handler the program
  * would find there plain is the one returned. */

@@ -45,15 +45,10 @@ static void object_path(struct dl_phdr_info *info, char *out, size_t cap)
         static char exe[sizeof ((struct module_info *)0)->path];
         static int exe_known;
         if (!__atomic_load_n(&exe_known, __ATOMIC_ACQUIRE)) {
-            char tmp[sizeof exe];
-            ssize_t k = readlink("/proc/self/exe", tmp, sizeof tmp - 1);
-            tmp[k > 0 ? k : 0] = 0;
-            if (k > 0) {
-                memcpy(exe, tmp, sizeof exe);
+            ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+            exe[k > 0 ? k : 0] = 0;
+            if (k > 0)
                 __atomic_store_n(&exe_known, 1, __ATOMIC_RELEASE);
-            }
-            snprintf(out, cap, "%s", tmp);
-            return;
         }
         snprintf(out, cap, "%s", exe);
     } else {

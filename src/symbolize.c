@@ -47,7 +47,14 @@ struct symbolizer {
     struct cached *uncached;        /* results kept outside the cache (out of memory) */
     struct cu_scopes *scopes;       /* per compile unit, built on first use */
     int unloaded_reported;          /* the dlclose'd objects are known to dwfl */
-    struct { Dwfl_Module *mod; int has; int symtab; } dwarf_known[64];
+    /* Per module, asked once: DWARF, a full symbol table (module_known),
+     * and that table sorted if it is large (symtab_function). */
+    struct {
+        Dwfl_Module *mod;
+        int has, symtab;
+        int index_built;
+        struct symtab_index *index;
+    } dwarf_known[64];
     /* object_is_light, per load address: a program may load hundreds of
      * objects (a Python process's extension modules), each asked once.
      * Allocated on first use: most reports of short processes have no
@@ -55,9 +62,6 @@ struct symbolizer {
     struct light_known { uintptr_t base; int light; } *light_known;
     int nlight_known;
     int ndwarf_known;
-    /* Sorted symbol tables of large modules (symtab_index.h), on first use */
-    struct { Dwfl_Module *mod; struct symtab_index *index; } symtabs[64];
-    int nsymtabs;
     int dwfl_failed;                /* libdw not loaded: modules and offsets only */
 };
 
@@ -174,8 +178,8 @@ void symbolizer_free(struct symbolizer *sym)
     scopes_free(sym);
     if (sym->dwfl)
         dwfl_end(sym->dwfl);
-    for (int i = 0; i < sym->nsymtabs; i++)
-        symtab_index_free(sym->symtabs[i].index);
+    for (int i = 0; i < sym->ndwarf_known; i++)
+        symtab_index_free(sym->dwarf_known[i].index);
     free(sym->light_known);
     free(sym);
 }
@@ -444,6 +448,8 @@ static int module_known(struct symbolizer *sym, Dwfl_Module *mod, int *symtab)
     if (sym->ndwarf_known < (int)(sizeof sym->dwarf_known / sizeof sym->dwarf_known[0])) {
         sym->dwarf_known[sym->ndwarf_known].mod = mod;
         sym->dwarf_known[sym->ndwarf_known].symtab = *symtab;
+        sym->dwarf_known[sym->ndwarf_known].index_built = 0;
+        sym->dwarf_known[sym->ndwarf_known].index = NULL;
         sym->dwarf_known[sym->ndwarf_known++].has = has;
     }
     return has;
@@ -500,21 +506,23 @@ static int light_object(const struct module_info *o)
 #define SYMTAB_INDEX_MIN 4096
 
 /* The sized symbol holding pc in a large module's table, by the sorted
- * index; NULL for a small table or no such symbol (libdwfl is asked). */
+ * index, built on the module's first such question; NULL for a small table,
+ * no such symbol, or a module module_known had no room to record (libdwfl
+ * is asked then). */
 static const char *symtab_function(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr pc,
                                    GElf_Off *off)
 {
-    int i;
-    for (i = 0; i < sym->nsymtabs && sym->symtabs[i].mod != mod; i++)
-        ;
-    if (i == sym->nsymtabs) {
-        if (i == (int)(sizeof sym->symtabs / sizeof sym->symtabs[0]))
-            return NULL;
-        sym->symtabs[i].mod = mod;
-        sym->symtabs[i].index = symtab_index_build(mod, SYMTAB_INDEX_MIN);
-        sym->nsymtabs++;
+    for (int i = 0; i < sym->ndwarf_known; i++) {
+        if (sym->dwarf_known[i].mod != mod)
+            continue;
+        if (!sym->dwarf_known[i].index_built) {
+            sym->dwarf_known[i].index_built = 1;
+            sym->dwarf_known[i].index = symtab_index_build(mod, SYMTAB_INDEX_MIN);
+        }
+        return sym->dwarf_known[i].index ? symtab_index_lookup(sym->dwarf_known[i].index, pc, off)
+                                         : NULL;
     }
-    return sym->symtabs[i].index ? symtab_index_lookup(sym->symtabs[i].index, pc, off) : NULL;
+    return NULL;
 }
 
 static int object_is_light(struct symbolizer *sym, const struct module_info *o)
